@@ -1,0 +1,59 @@
+"""Client-side pacing that keeps requests inside the portal's rate limit.
+
+The portal counts requests in a leaky bucket per portal and source address:
+a burst of ``burst`` requests passes at once, then the bucket drains
+``rate`` requests per second (ordinary plans: 50 and 2/s). ``LeakyBucket``
+runs the same bucket on the client, as the generic cell rate algorithm, so
+that a run never meets 503 QUERY_LIMIT_EXCEEDED in the first place.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+
+class LeakyBucket:
+    """Pace calls to ``acquire`` to ``rate`` per second after a ``burst``."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        *,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate must be positive, got {rate}")
+        if burst < 1:
+            raise ValueError(f"burst must be at least 1, got {burst}")
+        self._interval = 1.0 / rate
+        self._tolerance = (burst - 1) * self._interval
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        # Theoretical arrival time: when the bucket would be empty again.
+        self._empty_at: float | None = None
+
+    def acquire(self) -> float:
+        """Wait until one more request fits in the bucket; return the wait."""
+        with self._lock:
+            now = self._clock()
+            empty_at = now if self._empty_at is None else max(self._empty_at, now)
+            wait = empty_at - self._tolerance - now
+            self._empty_at = empty_at + self._interval
+        # Waits below a microsecond are rounding errors of the float sums.
+        if wait > 1e-6:
+            self._sleep(wait)
+            return wait
+        return 0.0
+
+    def fill(self) -> None:
+        """Treat the bucket as full, after the portal reported it full."""
+        with self._lock:
+            now = self._clock()
+            full_at = now + self._tolerance + self._interval
+            self._empty_at = (
+                full_at if self._empty_at is None else max(self._empty_at, full_at)
+            )

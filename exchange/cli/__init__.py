@@ -1,0 +1,1 @@
+"""The ``exchange`` command, one module per command or command group."""

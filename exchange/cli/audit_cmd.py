@@ -1,0 +1,461 @@
+"""``exchange audit``: list, show, search and verify the archive's journal."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from exchange import jsonio
+from exchange.archive import Archive, Journal, RecordedEntry, prune, verify
+from exchange.archive.names import escape_control
+from exchange.archive.query import find_touches, read_reply, resolve_entries
+from exchange.errors import EXIT_ATTENTION, EXIT_USAGE, ExchangeError
+from exchange.state.db import connect
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+_PATHS_KEY = "exchange.audit.paths"
+
+
+@dataclass(frozen=True)
+class _PathOptions:
+    state: Path | None
+    archive: Path | None
+    errors: Path | None
+
+
+@dataclass
+class _Opened:
+    conn: sqlite3.Connection
+    journal: Journal
+    archive: Archive
+
+
+@click.group(name="audit")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="State database file (SQLite) to read; overrides paths.state.",
+)
+@click.option(
+    "--archive",
+    "archive_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Archive folder to check; overrides paths.archive.",
+)
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Error folder of rejected files; overrides paths.errors.",
+)
+@click.pass_context
+def command(
+    ctx: click.Context,
+    state_path: Path | None,
+    archive_path: Path | None,
+    errors_path: Path | None,
+) -> None:
+    """Inspect the archived files and the hash-chained audit journal.
+
+    The options point at a copy of the state database and archive, for
+    example one taken for an audit; by default the configured ones are used.
+    """
+    ctx.meta[_PATHS_KEY] = _PathOptions(state_path, archive_path, errors_path)
+
+
+@command.command(name="list")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First processing date to list (YYYY-MM-DD, UTC), inclusive.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Last processing date to list (YYYY-MM-DD, UTC), inclusive.",
+)
+@click.option("--sender", help="Only packages of this sender node code (e.g. TMS).")
+@click.option("--kind", help="Only packages of this kind (e.g. orders).")
+@click.option(
+    "--outcome",
+    type=click.Choice(["applied", "duplicate", "rejected", "written", "pruned"]),
+    help="Only entries with this outcome.",
+)
+@click.option(
+    "--direction",
+    type=click.Choice(["in", "out"]),
+    help="Only incoming (in) or outgoing (out) files.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+def list_command(
+    ctx: click.Context,
+    since: datetime | None,
+    until: datetime | None,
+    sender: str | None,
+    kind: str | None,
+    outcome: str | None,
+    direction: str | None,
+    as_json: bool,
+) -> None:
+    """List journal entries in the order they were recorded."""
+    with _open(ctx) as opened:
+        entries = opened.journal.entries(
+            since=_date(since),
+            until=_date(until),
+            sender=sender,
+            kind=kind,
+            outcome=outcome,
+            direction=direction,
+        )
+    if as_json:
+        _echo_json([entry.to_json() for entry in entries])
+        return
+    table = _entries_table()
+    for entry in entries:
+        table.add_row(*_entry_cells(entry))
+    _console().print(table)
+    click.echo(f"{len(entries)} entries")
+
+
+@command.command(name="show")
+@click.argument("token", metavar="ENTRY_ID|PACKAGE_ID|FILE_NAME")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+def show_command(ctx: click.Context, token: str, as_json: bool) -> None:
+    """Show entries with their per-order results and archived reply.
+
+    A package id also shows the follow-up receipts written for it. Exits 1
+    when no entry matches.
+    """
+    with _open(ctx) as opened:
+        entries = resolve_entries(opened.journal, token)
+        replies = {entry.id: read_reply(opened.archive, entry) for entry in entries}
+    if not entries:
+        _fail(
+            f"no journal entry has the id, package id or file name "
+            f"{escape_control(token)!r}; try 'exchange audit list'",
+            EXIT_ATTENTION,
+        )
+    if as_json:
+        _echo_json(
+            [{**entry.to_json(), "reply": replies[entry.id]} for entry in entries]
+        )
+        return
+    console = _console()
+    for entry in entries:
+        _print_entry(console, entry, replies[entry.id])
+
+
+_FIND_OPTIONS = {
+    "order": "order_number",
+    "document_number": "document_number",
+    "deal": "deal_id",
+    "inn": "inn",
+    "ref": "order_ref",
+    "package_id": "package_id",
+}
+
+
+@command.command(name="find")
+@click.option("--order", help="Order number (1C Номер) to search for.")
+@click.option("--document-number", help="Order's Номер документа to search for.")
+@click.option("--deal", help="Bitrix24 deal ID to search for.")
+@click.option("--inn", help="Counterparty INN to search for.")
+@click.option("--ref", help="1C reference (UUID) of an order to search for.")
+@click.option("--package-id", help="Package id to search for, replies included.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+def find_command(
+    ctx: click.Context,
+    order: str | None,
+    document_number: str | None,
+    deal: str | None,
+    inn: str | None,
+    ref: str | None,
+    package_id: str | None,
+    as_json: bool,
+) -> None:
+    """List every entry that mentions an order, deal or INN, with its status."""
+    keys = {
+        "order": order,
+        "document_number": document_number,
+        "deal": deal,
+        "inn": inn,
+        "ref": ref,
+        "package_id": package_id,
+    }
+    given = [(name, value) for name, value in keys.items() if value is not None]
+    if len(given) != 1:
+        raise click.UsageError(
+            "give exactly one of --order, --document-number, --deal, --inn, --ref "
+            "or --package-id"
+        )
+    option, value = given[0]
+    with _open(ctx) as opened:
+        touches = find_touches(opened.journal, _FIND_OPTIONS[option], value)
+    if as_json:
+        _echo_json(
+            [
+                {**touch.entry.to_json(), "matched_results": touch.results}
+                for touch in touches
+            ]
+        )
+        return
+    if not touches:
+        click.echo(f"No journal entry mentions {escape_control(value)!r}.")
+        return
+    table = _entries_table(extra="Status")
+    for touch in touches:
+        table.add_row(*_entry_cells(touch.entry), ", ".join(touch.statuses))
+    _console().print(table)
+
+
+@command.command(name="verify")
+@click.option(
+    "--head",
+    metavar="ID:HASH",
+    help="A head kept from an earlier check (entry id and its SHA-256); "
+    "the check fails unless that entry is still in the chain with that hash.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def verify_command(ctx: click.Context, head: str | None, as_json: bool) -> None:
+    """Check the journal's hash chain and the SHA-256 of every archived file.
+
+    Prints the head (last entry id and hash) and every mismatch, and exits 1
+    when there is any. A passing check appends the head to
+    <archive>/chain-heads/YYYY-MM-DD.txt; copy those lines to a place the
+    service cannot write, and pass one later with --head.
+    """
+    with _open(ctx) as opened:
+        try:
+            report = verify(
+                opened.conn,
+                opened.archive.root,
+                opened.archive.errors_root,
+                expected_head=head,
+            )
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--head") from None
+        heads_file = (
+            opened.journal.write_head(opened.archive.root) if report.ok else None
+        )
+    if as_json:
+        _echo_json(
+            {
+                "ok": report.ok,
+                "head": f"{report.head_id}:{report.head_hash}",
+                "entries_checked": report.entries_checked,
+                "files_checked": report.files_checked,
+                "files_skipped": report.files_skipped,
+                "problems": [str(problem) for problem in report.problems],
+            }
+        )
+    else:
+        click.echo(
+            f"Checked {report.entries_checked} entries and {report.files_checked} "
+            f"files ({report.files_skipped} pruned files skipped)."
+        )
+        click.echo(f"Head: {report.head_id}:{report.head_hash}")
+        for problem in report.problems:
+            click.echo(f"MISMATCH {escape_control(str(problem))}")
+        if heads_file is not None:
+            click.echo(f"Intact. Head appended to {heads_file}")
+    if not report.ok:
+        click.echo(f"{len(report.problems)} mismatches found.", err=True)
+        ctx.exit(EXIT_ATTENTION)
+
+
+@command.command(name="prune")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=0),
+    help="Delete archived files processed more than this many days ago; "
+    "default archive.retention_days; 0 keeps everything.",
+)
+@click.pass_context
+def prune_command(ctx: click.Context, older_than_days: int | None) -> None:
+    """Delete old archived files; their journal entries and hashes stay."""
+    if older_than_days is None:
+        older_than_days = _settings_value(ctx, lambda s: s.archive.retention_days)
+    if not older_than_days:
+        click.echo("Retention is 0 days (keep forever): nothing pruned.")
+        return
+    with _open(ctx) as opened:
+        report = prune(opened.conn, opened.archive, older_than_days, datetime.now(UTC))
+    click.echo(
+        f"Pruned {report.files} files ({report.bytes} bytes) of "
+        f"{len(report.entry_ids)} entries processed before "
+        f"{report.cutoff:%Y-%m-%d %H:%M} UTC."
+    )
+    if report.marker_id is not None:
+        click.echo(f"Marker entry: {report.marker_id}")
+
+
+class _open:  # noqa: N801 - used as a statement: ``with _open(ctx) as opened:``
+    """Open the state database and archive named by options or settings."""
+
+    def __init__(self, ctx: click.Context) -> None:
+        self._ctx = ctx
+        self._conn: sqlite3.Connection | None = None
+
+    def __enter__(self) -> _Opened:
+        options: _PathOptions = self._ctx.meta.get(
+            _PATHS_KEY, _PathOptions(None, None, None)
+        )
+        state = options.state or _settings_value(self._ctx, lambda s: s.paths.state)
+        archive = options.archive or _settings_value(
+            self._ctx, lambda s: s.paths.archive
+        )
+        errors = options.errors or _settings_value(self._ctx, lambda s: s.paths.errors)
+        if not state.is_file():
+            _fail(
+                f"state database {state} not found; set paths.state in the "
+                "configuration or pass --state",
+                EXIT_USAGE,
+            )
+        try:
+            self._conn = connect(state)
+            journal = Journal(self._conn)
+        except ExchangeError as exc:
+            if self._conn is not None:
+                self._conn.close()
+            _fail(str(exc), exc.exit_code)
+        return _Opened(self._conn, journal, Archive(archive, errors))
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+def _fail(message: str, exit_code: int) -> NoReturn:
+    """Print ``Error: <message>`` to standard error and exit with ``exit_code``."""
+    click.echo(f"Error: {message}", err=True)
+    raise click.exceptions.Exit(exit_code)
+
+
+def _settings_value(ctx: click.Context, pick: Callable[[Any], Any]) -> Any:
+    app = ctx.find_root().obj
+    if app is None or not hasattr(app, "settings"):
+        _fail(
+            "no configuration is loaded; pass --state, --archive and --errors",
+            EXIT_USAGE,
+        )
+    try:
+        return pick(app.settings())
+    except ExchangeError as exc:
+        _fail(str(exc), exc.exit_code)
+
+
+def _date(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def _console() -> Console:
+    return Console(highlight=False, markup=False, emoji=False)
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(jsonio.dumps(value, indent=True).decode("utf-8"))
+
+
+def _entries_table(extra: str | None = None) -> Table:
+    table = Table(show_edge=False)
+    for header in ("ID", "Processed (UTC)", "Dir", "Kind", "Sender", "No."):
+        table.add_column(header, no_wrap=True)
+    table.add_column("File", overflow="fold")
+    table.add_column("Outcome", no_wrap=True)
+    table.add_column("Counts", overflow="fold")
+    if extra:
+        table.add_column(extra, overflow="fold")
+    return table
+
+
+def _entry_cells(entry: RecordedEntry) -> list[Text]:
+    outcome = entry.outcome + (" (pruned)" if entry.pruned_at else "")
+    values = [
+        str(entry.id),
+        entry.processed_at[:19].replace("T", " "),
+        entry.direction or "-",
+        entry.kind,
+        entry.sender,
+        "" if entry.number is None else str(entry.number),
+        entry.file_name,
+        outcome,
+        _counts_text(entry.counts),
+    ]
+    return [Text(escape_control(value)) for value in values]
+
+
+def _counts_text(counts: Any) -> str:
+    if not isinstance(counts, dict):
+        return str(counts)
+    return ", ".join(f"{status} {number}" for status, number in sorted(counts.items()))
+
+
+def _print_entry(console: Console, entry: RecordedEntry, reply: str | None) -> None:
+    console.rule(Text(f"Entry {entry.id}"))
+    for label, value in _entry_fields(entry):
+        console.print(Text(f"{label + ':':<14} {escape_control(value)}"))
+    for error in entry.errors:
+        console.print(Text(f"  error: {escape_control(str(error))}"))
+    if isinstance(entry.details, list) and entry.details:
+        console.print(_details_table(entry.details))
+    elif entry.details is not None:
+        console.print(Text(jsonio.dumps_text(entry.details, indent=True)))
+    if entry.reply_path:
+        console.print(Text(f"Reply {entry.reply_path}:"))
+        console.print(Text(reply if reply is not None else "(not in the archive)"))
+
+
+def _entry_fields(entry: RecordedEntry) -> Iterator[tuple[str, str]]:
+    yield "Direction", entry.direction or "-"
+    yield "File", entry.file_name
+    yield "Kind", entry.kind
+    yield "Package id", entry.package_id
+    yield "Sender", entry.sender
+    yield "Number", "" if entry.number is None else str(entry.number)
+    yield "Received", entry.received_at or ""
+    yield "Processed", entry.processed_at
+    yield "Outcome", entry.outcome
+    yield "Counts", _counts_text(entry.counts)
+    yield "Size", f"{entry.size} bytes"
+    yield "SHA-256", entry.sha256
+    yield "Archived as", entry.archive_path
+    yield "Entry hash", entry.entry_hash
+    if entry.pruned_at:
+        yield "Pruned", entry.pruned_at
+
+
+def _details_table(rows: list[Any]) -> Table:
+    columns: list[str] = []
+    for row in rows:
+        if isinstance(row, dict):
+            columns.extend(name for name in row if name not in columns)
+    table = Table(show_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        if isinstance(row, dict):
+            table.add_row(*(Text(escape_control(_cell(row.get(c)))) for c in columns))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

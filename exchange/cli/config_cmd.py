@@ -1,0 +1,74 @@
+"""``exchange config``: show the effective configuration, write an example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import SecretStr
+
+from exchange import jsonio
+from exchange.cli.context import AppContext
+from exchange.config.example import EXAMPLE
+
+
+@click.group("config")
+def command() -> None:
+    """Show or create the configuration."""
+
+
+@command.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
+@click.pass_obj
+def show(app: AppContext, *, as_json: bool) -> None:
+    """Print the effective configuration with secrets masked."""
+    data = _plain(app.settings().model_dump())
+    if as_json:
+        click.echo(jsonio.dumps_text(data, indent=True))
+        return
+    click.echo("\n".join(_toml_lines(data)))
+
+
+@command.command("init")
+@click.argument("path", type=click.Path(dir_okay=False), default="exchange.toml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str, *, force: bool) -> None:
+    """Write a commented example configuration to PATH (default exchange.toml)."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.UsageError(f"{target} exists; add --force to overwrite it")
+    target.write_text(EXAMPLE, encoding="utf-8")
+    click.echo(f"wrote {target}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "***" if value.get_secret_value() else ""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _toml_lines(data: dict[str, Any], prefix: str = "") -> list[str]:
+    lines: list[str] = []
+    tables = {key: value for key, value in data.items() if isinstance(value, dict)}
+    for key, value in data.items():
+        if key not in tables:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for key, value in tables.items():
+        name = f"{prefix}{key}"
+        lines.extend(["", f"[{name}]", *_toml_lines(value, f"{name}.")])
+    return lines
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return '""'
+    if isinstance(value, int | float):
+        return str(value)
+    return jsonio.dumps_text(str(value))

@@ -1,0 +1,237 @@
+"""Turn JSON Schema violations into problems a 1C operator can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from jsonschema import ValidationError
+
+from exchange.contract.enums import PackageKind
+from exchange.contract.problems import Problem, pointer, show_value
+from exchange.contract.schemas import definition_name, field_schema
+
+# For each value definition of common.schema.json: what a bad value is not,
+# and how the field must be written.
+VALUE_RULES: Final[Mapping[str, tuple[str, str]]] = {
+    "date": (
+        "is not a date",
+        "must be written as YYYY-MM-DD (a date-time is accepted, its time is "
+        'ignored), or 0001-01-01T00:00:00, "" or null for empty',
+    ),
+    "date_time": (
+        "is not a date-time",
+        "must be written as YYYY-MM-DDThh:mm:ss, optionally with a fraction and "
+        'Z or an offset such as +03:00, or 0001-01-01T00:00:00, "" or null for '
+        "empty",
+    ),
+    "required_date_time": (
+        "is not a date-time",
+        "must be set and written as YYYY-MM-DDThh:mm:ss, optionally with a "
+        "fraction and Z or an offset such as +03:00; the empty date is not "
+        "accepted here",
+    ),
+    "local_date_time": (
+        "is not a local date-time",
+        "must be written as YYYY-MM-DDThh:mm:ss without fraction or offset",
+    ),
+    "reference": (
+        "is not a reference",
+        "must be a UUID (Ссылка.УникальныйИдентификатор()), or "
+        '00000000-0000-0000-0000-000000000000, "" or null for none',
+    ),
+    "required_reference": (
+        "is not a reference",
+        "must be the UUID of the object (Ссылка.УникальныйИдентификатор()) and "
+        "must not be the empty reference",
+    ),
+    "uuid": (
+        "is not a UUID",
+        "must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e",
+    ),
+    "lower_uuid": ("is not a lower-case UUID", "must be a UUID in lower case"),
+    "enumeration": (
+        "is not a known value",
+        'must be the value name or its presentation as a string, or "" or null '
+        "for empty",
+    ),
+    "string_or_null": ("is not a string", 'must be a string, or "" or null for empty'),
+    "flag": ("is not a boolean", "must be true or false (without quotes)"),
+    "text": ("is not a string", 'must be a string ("" when not known)'),
+    "sha256": ("is not a SHA-256 hash", "must be 64 lower-case hex digits"),
+}
+
+_JSON_TYPE_NAMES: Final = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+    "object": "an object",
+    "array": "an array",
+}
+
+XDTO_KEYS: Final = frozenset({"#type", "#value"})
+XDTO_RULE: Final = (
+    'is written in XDTO form ({"#type": ..., "#value": ...}); the contract '
+    "expects plain JSON values written with ЗаписатьJSON(), without "
+    "СериализаторXDTO: write the value itself"
+)
+
+
+def is_xdto(value: Any) -> bool:
+    """Tell whether a value has the shape of 1C's XDTO serialization."""
+    return isinstance(value, dict) and bool(XDTO_KEYS & value.keys())
+
+
+def json_type_name(value: Any) -> str:
+    """Name the JSON type of a parsed value, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def field_label(schema: Mapping[str, Any], path: tuple[str | int, ...]) -> str:
+    """Name a field by its 1C attribute (the schema title) and its JSON name."""
+    title = schema.get("title")
+    name = next((step for step in reversed(path) if isinstance(step, str)), "")
+    if title and name:
+        return f"{title} ({name})"
+    return str(title or name or "the value")
+
+
+def value_problem(
+    kind: PackageKind, path: tuple[str | int, ...], value: Any, detail: str = ""
+) -> Problem:
+    """Describe a value that breaks the rule of its field."""
+    schema = field_schema(kind, path)
+    label = field_label(schema, path)
+    if is_xdto(value):
+        return Problem(pointer(path), show_value(value), f"{label} {XDTO_RULE}")
+    rule = VALUE_RULES.get(definition_name(schema) or "")
+    if rule is not None:
+        noun, how = rule
+        message = f"{noun}; {label} {how}"
+    else:
+        message = f"{label} is invalid"
+    if detail:
+        message = f"{message} ({detail})"
+    return Problem(pointer(path), show_value(value), message)
+
+
+def translate(kind: PackageKind, error: ValidationError) -> list[Problem]:
+    """Translate one jsonschema error into one or more problems."""
+    path = tuple(error.absolute_path)
+    keyword = error.validator
+    instance = error.instance
+    if keyword in {"type", "pattern", "not"}:
+        return [_type_or_pattern(kind, path, instance, error)]
+    if keyword == "required":
+        return _missing(kind, path, instance, error.validator_value)
+    if keyword == "additionalProperties":
+        return _unknown_fields(kind, path, instance, error.schema)
+    if is_xdto(instance):
+        return [value_problem(kind, path, instance)]
+    schema = field_schema(kind, path)
+    label = field_label(schema, path)
+    shown = show_value(instance)
+    expected = error.validator_value
+    if keyword == "const":
+        message = f"{label} must be {show_value(expected)}"
+    elif keyword == "enum":
+        choices = ", ".join(str(choice) for choice in expected)
+        message = f"is not one of the allowed values; {label} must be one of: {choices}"
+    elif keyword in {"minLength", "maxLength"}:
+        message = _length_message(label, error.schema)
+    elif keyword == "minimum":
+        message = f"{label} must be at least {expected}"
+    else:
+        message = f"{label}: {error.message}"
+    return [Problem(pointer(path), shown, message)]
+
+
+def _type_or_pattern(
+    kind: PackageKind,
+    path: tuple[str | int, ...],
+    instance: Any,
+    error: ValidationError,
+) -> Problem:
+    schema = field_schema(kind, path)
+    if error.validator in {"pattern", "not"} or is_xdto(instance):
+        return value_problem(kind, path, instance)
+    if definition_name(schema) in VALUE_RULES:
+        return value_problem(kind, path, instance)
+    expected = error.validator_value
+    expected_list = [expected] if isinstance(expected, str) else list(expected)
+    names = " or ".join(_JSON_TYPE_NAMES.get(name, name) for name in expected_list)
+    label = field_label(schema, path)
+    message = f"is {json_type_name(instance)}; {label} must be {names}"
+    return Problem(pointer(path), show_value(instance), message)
+
+
+def _missing(
+    kind: PackageKind, path: tuple[str | int, ...], instance: Any, required: Any
+) -> list[Problem]:
+    if not isinstance(instance, dict):
+        return []
+    if is_xdto(instance):
+        return [value_problem(kind, path, instance)]
+    problems = []
+    for name in required:
+        if name in instance:
+            continue
+        field_path = (*path, name)
+        schema = field_schema(kind, field_path)
+        label = field_label(schema, field_path)
+        message = f"required field is missing; {label} must be present"
+        definition = definition_name(schema)
+        if definition in {"date", "date_time"}:
+            message += "; write 0001-01-01T00:00:00 or null when it is empty"
+        elif definition == "reference":
+            message += "; write 00000000-0000-0000-0000-000000000000 or null for none"
+        elif definition in {"string_or_null", "enumeration"}:
+            message += '; write "" or null when it is empty'
+        problems.append(Problem(pointer(field_path), "", message))
+    return problems
+
+
+def _unknown_fields(
+    kind: PackageKind,
+    path: tuple[str | int, ...],
+    instance: Any,
+    schema: Mapping[str, Any],
+) -> list[Problem]:
+    if not isinstance(instance, dict):
+        return []
+    allowed = list(schema.get("properties", {}))
+    where = "top-level field" if not path else "field"
+    problems = []
+    for name in instance:
+        if name in allowed:
+            continue
+        message = (
+            f'unknown {where} "{name}"; version 1 of the contract allows only: '
+            f"{', '.join(allowed)}. Check the field name in the 1C processing"
+        )
+        problems.append(
+            Problem(pointer((*path, name)), show_value(instance[name]), message)
+        )
+    return problems
+
+
+def _length_message(label: str, schema: Mapping[str, Any]) -> str:
+    low = schema.get("minLength")
+    high = schema.get("maxLength")
+    if low is not None and high is not None:
+        return f"{label} must be {low} to {high} characters long"
+    if low is not None:
+        return f"{label} must be at least {low} characters long"
+    return f"{label} must be at most {high} characters long"

@@ -1,0 +1,114 @@
+"""Typed, immutable models of the incoming packages, with normalized values.
+
+Conventions: references are lower-case UUID strings and ``None`` when
+empty; date-times are aware ``datetime`` objects in the 1C base's time zone;
+dates are ``datetime.date``; empty dates are ``None``; arrays are tuples.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from exchange.contract.enums import CounterpartyKind, PackageKind, PaymentStatus
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Envelope(_Frozen):
+    """Fields every package carries."""
+
+    format: Literal["tms-b24-exchange"]
+    version: Literal[1]
+    kind: PackageKind
+    package_id: str
+    sender: str
+    number: int
+    created_at: datetime
+
+
+class Order(_Frozen):
+    """One transport order (Заказ на ТС) as it is now in 1C."""
+
+    ref: str
+    number: str
+    date: datetime
+    document_number: str | None
+    """Номер документа, trimmed; ``None`` when empty."""
+    parent_ref: str | None
+    payment_status: PaymentStatus | None
+    realization_date: date | None
+    deletion_mark: bool = False
+    posted: bool = True
+    modified_at: datetime | None = None
+
+
+class OrdersPackage(Envelope):
+    """An ``orders`` package."""
+
+    orders: tuple[Order, ...]
+
+
+class CatalogCounterparty(_Frozen):
+    """One counterparty of the 1C catalog Контрагенты."""
+
+    ref: str
+    kind: CounterpartyKind
+    name: str
+    inn: str | None
+    kpp: str | None
+    phones: tuple[str, ...] = ()
+    deletion_mark: bool = False
+
+
+class CounterpartyCatalogPackage(Envelope):
+    """A ``counterparty_catalog`` package."""
+
+    complete: bool = False
+    counterparties: tuple[CatalogCounterparty, ...]
+
+
+class CounterpartyResult(_Frozen):
+    """What the 1C processing did with one exported counterparty."""
+
+    b24_entity: Literal["company", "contact"]
+    b24_id: int
+    status: Literal["created", "updated", "matched", "error"]
+    ref: str | None
+    message: str
+    """The message as written, ``""`` when 1C sent none."""
+
+
+class CounterpartiesReceiptPackage(Envelope):
+    """A ``counterparties_receipt`` package."""
+
+    in_reply_to: str
+    results: tuple[CounterpartyResult, ...]
+
+
+IncomingPackage = (
+    OrdersPackage | CounterpartyCatalogPackage | CounterpartiesReceiptPackage
+)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def construct_checked(model: type[ModelT], values: dict[str, Any]) -> ModelT:
+    """Build a model from values that were already validated and normalized.
+
+    Skipping pydantic's validation is safe only because the schema pass
+    proved the shapes and the parsers in ``values.py`` produced the exact
+    types; ``values`` must contain every field. For 100,000 orders this is
+    about four times faster than ``TypeAdapter.validate_python``. A test
+    checks the result equals ``model_validate`` of the same values.
+    """
+    instance = object.__new__(model)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance

@@ -1,0 +1,134 @@
+"""Parse values as 1C writes them into normalized Python values.
+
+The schema pass has already checked the shape of each value (see the
+patterns in ``common.schema.json``); these functions add what a pattern
+cannot check (calendar dates, enumeration names) and normalize:
+
+- empty dates and references become ``None``;
+- references become lower-case UUID strings;
+- date-times become aware ``datetime`` objects in the 1C base's time zone;
+- dates become ``datetime.date``, the calendar date as written.
+
+Each function raises ``ValueError`` for a value it cannot parse.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from typing import Final
+
+from exchange.contract.enums import CounterpartyKind, PaymentStatus
+
+EMPTY_REFERENCE: Final = "00000000-0000-0000-0000-000000000000"
+EMPTY_DATE_PREFIX: Final = "0001-01-01"
+"""1C's empty date is 0001-01-01T00:00:00; every value on that day is empty."""
+
+
+def enumeration_key(text: str) -> str:
+    """Fold an enumeration name or presentation for comparison.
+
+    Case and all white space are ignored; ``str.split`` also splits on
+    non-breaking spaces (U+00A0, U+202F) and other Unicode spaces.
+    """
+    return "".join(text.split()).casefold()
+
+
+_PAYMENT_STATUS_KEYS: Final = {
+    enumeration_key(text): member
+    for member in PaymentStatus
+    for text in (member.value, member.presentation)
+}
+
+# Latin codes of the contract, then 1C's ЮрФизЛицо names and presentations.
+_COUNTERPARTY_KIND_NAMES: Final = {
+    CounterpartyKind.LEGAL_ENTITY: ("legal_entity", "ЮрЛицо", "Юридическое лицо"),
+    CounterpartyKind.ENTREPRENEUR: (
+        "entrepreneur",
+        "ИндивидуальныйПредприниматель",
+        "Индивидуальный предприниматель",
+        "ИП",
+    ),
+    CounterpartyKind.INDIVIDUAL: ("individual", "ФизЛицо", "Физическое лицо"),
+}
+_COUNTERPARTY_KIND_KEYS: Final = {
+    enumeration_key(text): member
+    for member, texts in _COUNTERPARTY_KIND_NAMES.items()
+    for text in texts
+}
+
+PAYMENT_STATUS_CHOICES: Final = ", ".join(
+    f"{member.value} ({member.presentation})" for member in PaymentStatus
+)
+COUNTERPARTY_KIND_CHOICES: Final = ", ".join(
+    member.value for member in CounterpartyKind
+)
+
+
+def is_empty(value: str | None) -> bool:
+    """Tell whether a value is ``null`` or ``""``."""
+    return value is None or value == ""
+
+
+def parse_reference(value: str | None) -> str | None:
+    """Parse a reference into a lower-case UUID string, or ``None`` when empty."""
+    if value is None or value == "":
+        return None
+    text = value.lower()
+    if text == EMPTY_REFERENCE:
+        return None
+    if len(text) != 36 or text.count("-") != 4:
+        raise ValueError(f"not a UUID: {value!r}")
+    return text
+
+
+def parse_date(value: str | None) -> date | None:
+    """Parse a date; the date part of a date-time is taken as written."""
+    if value is None or value == "" or value.startswith(EMPTY_DATE_PREFIX):
+        return None
+    return date.fromisoformat(value[:10])
+
+
+def parse_date_time(value: str | None, zone: tzinfo) -> datetime | None:
+    """Parse a date-time into an aware ``datetime`` in ``zone``.
+
+    A value without an offset is local time of ``zone``. The empty date is
+    recognized before any zone arithmetic, because converting year 1 raises
+    ``OverflowError``.
+    """
+    if value is None or value == "" or value.startswith(EMPTY_DATE_PREFIX):
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=zone)
+    try:
+        return parsed.astimezone(zone)
+    except OverflowError as error:
+        raise ValueError(f"date-time out of range: {value!r}") from error
+
+
+def parse_payment_status(value: str | None) -> PaymentStatus | None:
+    """Parse Статус оплаты from its name or presentation; empty gives ``None``."""
+    if value is None:
+        return None
+    key = enumeration_key(value)
+    if not key:
+        return None
+    try:
+        return _PAYMENT_STATUS_KEYS[key]
+    except KeyError:
+        raise ValueError(f"unknown payment status: {value!r}") from None
+
+
+def parse_counterparty_kind(value: str) -> CounterpartyKind:
+    """Parse the kind of a counterparty from its code or 1C name."""
+    try:
+        return _COUNTERPARTY_KIND_KEYS[enumeration_key(value)]
+    except KeyError:
+        raise ValueError(f"unknown counterparty kind: {value!r}") from None
+
+
+def parse_text(value: str | None) -> str | None:
+    """Trim white space; an empty or ``null`` string gives ``None``."""
+    if value is None:
+        return None
+    return value.strip() or None

@@ -1,0 +1,1 @@
+"""The orders flow: 1C transport orders become Bitrix24 deal updates."""

@@ -1,0 +1,301 @@
+"""Bringing the deals of top-level orders up to date.
+
+For each top-level order the evaluator decides the receipt status: orders
+that do not count are ``ignored``; a missing or shared document number is
+``pending`` or ``error``; otherwise the deal is found (cache first, then one
+bulk lookup), the rolled-up values are compared with what the deal is known
+to hold, and only the changed fields are sent. Outcomes are handed to
+``on_settled`` inside the transaction that records the deal values, one
+batch at a time, so that a crash never forgets a confirmed update.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from exchange.bitrix24.errors import Bitrix24Error
+from exchange.contract.enums import OrderStatus
+from exchange.orders.port import (
+    PAYMENT_ITEM,
+    REALIZATION_DATE,
+    DealPort,
+    FoundDeal,
+    PlannedUpdate,
+    UpdateFailure,
+)
+from exchange.rules.rollup import OrderTree
+from exchange.state.orders_store import DealState, OrdersStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TopOutcome:
+    """The receipt status of one top-level order and whether to retry it."""
+
+    status: OrderStatus
+    deal_id: int | None
+    message: str
+    recheck: bool
+
+
+Settled = Callable[[dict[str, TopOutcome]], None]
+
+
+@dataclass
+class Evaluation:
+    """All outcomes of one evaluation, and the error that stopped it, if any."""
+
+    outcomes: dict[str, TopOutcome]
+    stopped: Bitrix24Error | None = None
+    updates_sent: int = 0
+
+
+class TopEvaluator:
+    """Evaluate top-level orders against their deals."""
+
+    def __init__(self, store: OrdersStore, port: DealPort, on_settled: Settled) -> None:
+        self.store = store
+        self.port = port
+        self.on_settled = on_settled
+
+    def run(
+        self, tree: OrderTree, tops: Collection[str], numbers: dict[str, str]
+    ) -> Evaluation:
+        """Evaluate ``tops`` of ``tree``; ``numbers`` maps refs to 1C numbers."""
+        result = Evaluation({})
+        candidates = self._classify(tree, tops, numbers, result)
+        deals = self._deals_of(candidates, result)
+        if result.stopped is not None:
+            self._postpone(candidates, deals, result)
+            deals = {}
+        planned = self._plan(tree, candidates, deals, result)
+        with self.store.transaction():
+            self.on_settled(dict(result.outcomes))
+        if planned and result.stopped is None:
+            self._send(planned, result)
+        return result
+
+    def _classify(
+        self,
+        tree: OrderTree,
+        tops: Collection[str],
+        numbers: dict[str, str],
+        result: Evaluation,
+    ) -> dict[str, str]:
+        """Settle the tops that need no deal; return the others' numbers."""
+        counting: dict[str, str] = {}
+        for top in tops:
+            facts = tree.get(top)
+            if facts is None:
+                continue
+            if facts.deletion_mark or not facts.posted:
+                reason = "marked for deletion" if facts.deletion_mark else "not posted"
+                result.outcomes[top] = TopOutcome(
+                    OrderStatus.IGNORED,
+                    None,
+                    f"the order is {reason} in 1C, so its deal is not changed",
+                    recheck=False,
+                )
+            elif not facts.document_number:
+                result.outcomes[top] = TopOutcome(
+                    OrderStatus.PENDING,
+                    None,
+                    "Номер документа is empty; fill it in 1C and upload the order "
+                    "again, it is retried until then",
+                    recheck=True,
+                )
+            else:
+                counting[top] = facts.document_number
+        shared = self.store.counting_tops_with_numbers(set(counting.values()))
+        for top, number in list(counting.items()):
+            others = [ref for ref in shared.get(number, []) if ref != top]
+            if others:
+                names = ", ".join(numbers.get(ref, ref) for ref in others)
+                result.outcomes[top] = TopOutcome(
+                    OrderStatus.ERROR,
+                    None,
+                    f"Номер документа {number!r} is also on order {names}; "
+                    "give each order its own number in 1C",
+                    recheck=False,
+                )
+                del counting[top]
+        return counting
+
+    def _deals_of(
+        self, counting: dict[str, str], result: Evaluation
+    ) -> dict[str, FoundDeal]:
+        """Find the one deal of every document number, or settle the top."""
+        cached = self.store.cached_deals(counting.values())
+        known = self.store.deal_states(cached.values())
+        deals = {
+            number: FoundDeal(deal_id, known[deal_id])
+            for number, deal_id in cached.items()
+            if deal_id in known
+        }
+        missing = sorted({n for n in counting.values() if n not in deals})
+        found: dict[str, list[FoundDeal]] = {}
+        if missing:
+            try:
+                found = self.port.find(missing)
+            except Bitrix24Error as exc:
+                result.stopped = exc
+                log.error("deal lookup stopped: %s", exc)
+        with self.store.transaction():
+            for number in missing:
+                rows = found.get(number, [])
+                if len(rows) == 1:
+                    deal = rows[0]
+                    self.store.cache_deal(number, deal.deal_id)
+                    self.store.remember_read(deal.deal_id, deal.state)
+                    states = self.store.deal_states([deal.deal_id])
+                    deals[number] = FoundDeal(deal.deal_id, states[deal.deal_id])
+        for top, number in counting.items():
+            if number in deals:
+                continue
+            rows = found.get(number, [])
+            result.outcomes[top] = self._unmatched(number, rows, result.stopped)
+        return deals
+
+    @staticmethod
+    def _postpone(
+        counting: dict[str, str], deals: dict[str, FoundDeal], result: Evaluation
+    ) -> None:
+        """Leave every top whose deal is known pending once Bitrix24 stopped."""
+        for top, number in counting.items():
+            deal = deals.get(number)
+            if deal is not None:
+                result.outcomes[top] = TopOutcome(
+                    OrderStatus.PENDING,
+                    deal.deal_id,
+                    f"Bitrix24 could not be reached: {result.stopped}; the order "
+                    "is retried on the next run",
+                    recheck=True,
+                )
+
+    @staticmethod
+    def _unmatched(
+        number: str, rows: list[FoundDeal], stopped: Bitrix24Error | None
+    ) -> TopOutcome:
+        if stopped is not None:
+            return TopOutcome(
+                OrderStatus.PENDING,
+                None,
+                f"Bitrix24 could not be asked for the deal: {stopped}; "
+                "the order is retried on the next run",
+                recheck=True,
+            )
+        if not rows:
+            return TopOutcome(
+                OrderStatus.PENDING,
+                None,
+                f"no deal has Номер документа {number!r} yet; the order is "
+                "retried until a manager enters the number in the deal",
+                recheck=True,
+            )
+        ids = ", ".join(str(row.deal_id) for row in sorted(rows, key=_deal_id))
+        return TopOutcome(
+            OrderStatus.ERROR,
+            None,
+            f"several deals have Номер документа {number!r} (deals {ids}); no deal "
+            "was updated: leave the number on one deal in Bitrix24, the order "
+            "is checked again on the next run",
+            recheck=True,
+        )
+
+    def _plan(
+        self,
+        tree: OrderTree,
+        counting: dict[str, str],
+        deals: dict[str, FoundDeal],
+        result: Evaluation,
+    ) -> dict[str, PlannedUpdate]:
+        planned: dict[str, PlannedUpdate] = {}
+        for top, number in counting.items():
+            deal = deals.get(number)
+            if deal is None:
+                continue
+            desired = self.port.state_of(tree.rollup(top))
+            changes = _changes(desired, deal.state)
+            if not changes:
+                result.outcomes[top] = TopOutcome(
+                    OrderStatus.UNCHANGED,
+                    deal.deal_id,
+                    "",
+                    recheck=False,
+                )
+            else:
+                planned[top] = PlannedUpdate(deal.deal_id, changes)
+        return planned
+
+    def _send(self, planned: dict[str, PlannedUpdate], result: Evaluation) -> None:
+        top_of_deal = {update.deal_id: top for top, update in planned.items()}
+        settled: set[str] = set()
+
+        def on_batch(answers: dict[int, UpdateFailure | None]) -> None:
+            outcomes: dict[str, TopOutcome] = {}
+            with self.store.transaction():
+                for deal_id, failure in answers.items():
+                    top = top_of_deal[deal_id]
+                    update = planned[top]
+                    if failure is None:
+                        self.store.remember_sent(deal_id, update.changes)
+                        outcomes[top] = TopOutcome(
+                            OrderStatus.UPDATED, deal_id, "", recheck=False
+                        )
+                        result.updates_sent += 1
+                    elif failure.not_found:
+                        self.store.forget_deal(deal_id)
+                        outcomes[top] = TopOutcome(
+                            OrderStatus.PENDING,
+                            None,
+                            f"deal {deal_id} no longer exists in Bitrix24; the "
+                            "deal is looked up again on the next run",
+                            recheck=True,
+                        )
+                    else:
+                        outcomes[top] = TopOutcome(
+                            OrderStatus.ERROR,
+                            deal_id,
+                            f"Bitrix24 rejected the update of deal {deal_id}: "
+                            f"{failure.message}",
+                            recheck=False,
+                        )
+                self.on_settled(outcomes)
+            settled.update(outcomes)
+            result.outcomes.update(outcomes)
+
+        try:
+            self.port.send(list(planned.values()), on_batch)
+        except Bitrix24Error as exc:
+            result.stopped = exc
+            log.error("deal updates stopped: %s", exc)
+            rest = {
+                top: TopOutcome(
+                    OrderStatus.PENDING,
+                    update.deal_id,
+                    f"Bitrix24 did not take the update: {exc}; the order is "
+                    "retried on the next run",
+                    recheck=True,
+                )
+                for top, update in planned.items()
+                if top not in settled
+            }
+            with self.store.transaction():
+                self.on_settled(rest)
+            result.outcomes.update(rest)
+
+
+def _changes(desired: DealState, known: DealState) -> dict[str, str | None]:
+    changes: dict[str, str | None] = {}
+    if desired.payment_status_item != known.payment_status_item:
+        changes[PAYMENT_ITEM] = desired.payment_status_item
+    if desired.realization_date != known.realization_date:
+        changes[REALIZATION_DATE] = desired.realization_date
+    return changes
+
+
+def _deal_id(deal: FoundDeal) -> int:
+    return deal.deal_id

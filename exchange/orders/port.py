@@ -1,0 +1,90 @@
+"""What the orders flow needs from Bitrix24, as a small interface.
+
+The flow plans with deal states (list item IDs and ISO dates) and leaves
+field codes, value encoding and batching to the implementation, so the same
+plan serves a real run and a dry run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from exchange.rules.order_facts import DealValues
+from exchange.state.orders_store import DealState
+
+PAYMENT_ITEM = "payment_status_item"
+REALIZATION_DATE = "realization_date"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundDeal:
+    """A deal found by its document number, with its current field values."""
+
+    deal_id: int
+    state: DealState
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedUpdate:
+    """The fields to change on one deal: ``PAYMENT_ITEM`` and/or ``REALIZATION_DATE``.
+
+    A ``REALIZATION_DATE`` of None clears the deal's date.
+    """
+
+    deal_id: int
+    changes: dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFailure:
+    """Why the portal refused one update; ``not_found`` when the deal is gone."""
+
+    message: str
+    not_found: bool
+
+
+BatchCallback = Callable[[dict[int, UpdateFailure | None]], None]
+
+
+class DealPort(Protocol):
+    """Finding and updating deals on a portal."""
+
+    def find(self, numbers: Collection[str]) -> dict[str, list[FoundDeal]]:
+        """Return the deals carrying each trimmed document number."""
+        ...
+
+    def state_of(self, values: DealValues) -> DealState:
+        """Return the deal state that the rolled-up values correspond to."""
+        ...
+
+    def send(self, updates: Sequence[PlannedUpdate], on_batch: BatchCallback) -> None:
+        """Send updates in batches, calling ``on_batch`` after each one returns."""
+        ...
+
+
+class UnavailablePort:
+    """A port for a portal that could not be reached: every call stops.
+
+    The arguments are those of ``DealPort`` and are not used.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def find(self, numbers: Collection[str]) -> dict[str, list[FoundDeal]]:  # noqa: ARG002
+        """Raise the error that made the portal unavailable."""
+        raise self.error
+
+    def state_of(self, values: DealValues) -> DealState:  # noqa: ARG002
+        """Raise the error that made the portal unavailable."""
+        raise self.error
+
+    def send(
+        self,
+        updates: Sequence[PlannedUpdate],  # noqa: ARG002
+        on_batch: BatchCallback,  # noqa: ARG002
+    ) -> None:
+        """Raise the error that made the portal unavailable."""
+        raise self.error

@@ -1,0 +1,75 @@
+"""Retrying the orders that earlier runs left pending or ambiguous.
+
+Top-level orders waiting for a deal (no deal with their number yet, an
+ambiguous number, Bitrix24 unreachable) are evaluated again, and sub-orders
+whose parent was unknown are attached once it has arrived. Every status that
+changes is owed to the package that reported it, as a follow-up receipt.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from exchange.contract.enums import OrderStatus
+from exchange.orders.apply import OrdersResult, load_with_ancestors
+from exchange.orders.evaluate import TopEvaluator
+from exchange.orders.port import DealPort
+from exchange.orders.reports import ReportBook
+from exchange.rules.rollup import OrderTree
+from exchange.state.orders_store import OrderReport, OrdersStore
+
+log = logging.getLogger(__name__)
+
+
+def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
+    """Evaluate every order marked for a recheck; return the follow-ups."""
+    reports = store.reports_to_recheck()
+    if not reports:
+        return OrdersResult([])
+    stored = store.orders(report.ref for report in reports)
+    start = {ref: version.facts for ref, version in stored.items()}
+    known = load_with_ancestors(store, start)
+    ancestry = OrderTree(known.values())
+    tops: set[str] = set()
+    attached: list[tuple[OrderReport, str]] = []
+    for report in reports:
+        facts = start.get(report.ref)
+        if facts is None:
+            continue
+        if facts.parent_ref is None:
+            tops.add(report.ref)
+            continue
+        top = ancestry.top_of(report.ref)
+        if top is not None:
+            tops.add(top)
+            attached.append((report, top))
+    family = store.families(tops)
+    merged = {ref: version.facts for ref, version in family.items()}
+    merged.update(known)
+    tree = OrderTree(merged.values())
+    numbers = {ref: version.number for ref, version in store.orders(merged).items()}
+    log.info("retrying %d pending orders (%d deals)", len(reports), len(tops))
+
+    book = ReportBook(store, None)
+    evaluation = TopEvaluator(store, port, book.settle).run(tree, tops, numbers)
+    changed: list[OrderReport] = []
+    for report, top in attached:
+        outcome = evaluation.outcomes.get(top)
+        top_facts = tree.get(top)
+        number = (top_facts.document_number if top_facts else None) or "(empty)"
+        message = f"rolled up into the order with Номер документа {number}"
+        if outcome is not None:
+            message += f": {outcome.status.value}"
+        updated = replace(
+            report,
+            status=OrderStatus.SUBORDER.value,
+            deal_id=outcome.deal_id if outcome else None,
+            message=message,
+            recheck=False,
+        )
+        changed.append(updated)
+        book.note_followup(updated)
+    with store.transaction():
+        store.save_reports(changed)
+    return OrdersResult([], dict(book.followups), evaluation.stopped)

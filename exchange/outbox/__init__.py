@@ -1,0 +1,1 @@
+"""Packages the service writes for 1C: numbering, documents and delivery."""

@@ -1,0 +1,244 @@
+"""Rollup of multimodal orders: the deal values of an order with sub-orders.
+
+An order without a parent is a top-level order and has a deal in Bitrix24.
+Its sub-orders have no deal. The values sent to the deal of an order with
+sub-orders are rolled up from its included sub-orders, recursively:
+
+- realization date: the maximum of the sub-orders' dates when every one has a
+  date, else None, which clears the deal's date.
+- payment status: the sub-orders' common status when they all have the same
+  one, else partially paid. An empty status counts as not paid.
+
+A sub-order with the deletion mark set, or not posted, is excluded together
+with everything below it. An order whose sub-orders are all excluded sends
+its own values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from exchange.contract.enums import PaymentStatus
+from exchange.rules.order_facts import DealValues, OrderFacts
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+
+class OrderTree:
+    """Known orders indexed by ref and by parent, with memoized results.
+
+    The tree is immutable once built, so ``top_of`` and ``rollup`` cache
+    their results for the lifetime of the object.
+    """
+
+    __slots__ = ("_children", "_included", "_orders", "_rollups", "_tops")
+
+    def __init__(self, orders: Iterable[OrderFacts]) -> None:
+        """Index the orders. Raise ValueError when a ref occurs twice."""
+        self._orders: dict[str, OrderFacts] = {}
+        # Sub-orders by parent ref. ``_included`` lists only those that take
+        # part in rollups.
+        self._children: dict[str, list[OrderFacts]] = {}
+        self._included: dict[str, list[OrderFacts]] = {}
+        self._tops: dict[str, str | None] = {}
+        self._rollups: dict[str, DealValues] = {}
+
+        for order in orders:
+            if order.ref in self._orders:
+                raise ValueError(f"order {order.ref} is given twice")
+            self._orders[order.ref] = order
+            if order.parent_ref is not None:
+                self._children.setdefault(order.parent_ref, []).append(order)
+                if order.is_included:
+                    self._included.setdefault(order.parent_ref, []).append(order)
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self._orders
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    def get(self, ref: str) -> OrderFacts | None:
+        """Return the facts of the order, or None when it is not in the tree."""
+        return self._orders.get(ref)
+
+    def is_top(self, ref: str) -> bool:
+        """Tell whether the order is in the tree and has no parent."""
+        order = self._orders.get(ref)
+        return order is not None and order.parent_ref is None
+
+    def top_of(self, ref: str) -> str | None:
+        """Return the ref of the top-level ancestor of the order.
+
+        A top-level order is its own top. None means the order or one of its
+        ancestors is not in the tree (a sub-order whose parent is not known
+        yet is ``pending``), or the parent chain runs into a cycle.
+        """
+        order = self._orders.get(ref)
+        if order is not None and order.parent_ref is None:
+            return ref
+
+        path: list[str] = []
+        on_path: set[str] = set()
+        current = ref
+        result: str | None = None
+
+        while True:
+            if current in self._tops:
+                result = self._tops[current]
+                break
+            order = self._orders.get(current)
+            if order is None or current in on_path:
+                result = None
+                break
+            path.append(current)
+            on_path.add(current)
+            if order.parent_ref is None:
+                result = current
+                break
+            current = order.parent_ref
+
+        for visited in path:
+            self._tops[visited] = result
+        return result
+
+    def in_cycle(self, ref: str) -> bool:
+        """Tell whether the parent chain of the order leads back to it.
+
+        An order that only hangs below a cycle is not in it: its ``top_of`` is
+        None, but this returns False.
+        """
+        seen: set[str] = set()
+        order = self._orders.get(ref)
+        while order is not None and order.parent_ref is not None:
+            parent = order.parent_ref
+            if parent == ref:
+                return True
+            if parent in seen:
+                return False
+            seen.add(parent)
+            order = self._orders.get(parent)
+        return False
+
+    def family(self, ref: str) -> set[str]:
+        """Return the order and all its descendants, excluded ones included."""
+        found = {ref}
+        stack = [ref]
+        while stack:
+            for child in self._children.get(stack.pop(), ()):
+                if child.ref not in found:
+                    found.add(child.ref)
+                    stack.append(child.ref)
+        return found
+
+    def rollup(self, ref: str) -> DealValues:
+        """Compute the values to send to the deal of the order.
+
+        Raise KeyError when the order is not in the tree, and ValueError when
+        its sub-orders run into a parent cycle (never the case below a
+        top-level order).
+        """
+        cached = self._rollups.get(ref)
+        if cached is not None:
+            return cached
+
+        order = self._orders[ref]
+        if ref not in self._included:
+            # Most orders have no included sub-orders: skip the walk.
+            values = _own_values(order)
+            self._rollups[ref] = values
+            return values
+
+        # Post-order walk without recursion. An order stays on the stack until
+        # all its included sub-orders have their values in the memo. Sub-orders
+        # without included sub-orders of their own are computed on the spot.
+        stack = [order]
+        entered = {ref}
+        while stack:
+            current = stack[-1]
+            waiting: list[OrderFacts] = []
+            for child in self._included[current.ref]:
+                if child.ref in self._rollups:
+                    continue
+                if child.ref not in self._included:
+                    self._rollups[child.ref] = _own_values(child)
+                    continue
+                if child.ref in entered:
+                    raise ValueError(f"order {child.ref} is in a parent cycle")
+                entered.add(child.ref)
+                waiting.append(child)
+
+            if waiting:
+                stack.extend(waiting)
+            else:
+                stack.pop()
+                self._rollups[current.ref] = self._combine(current.ref)
+
+        return self._rollups[ref]
+
+    def _combine(self, ref: str) -> DealValues:
+        values = [self._rollups[child.ref] for child in self._included[ref]]
+
+        statuses = {value.payment_status for value in values}
+        status = statuses.pop() if len(statuses) == 1 else PaymentStatus.PARTIALLY_PAID
+
+        dates = [value.realization_date for value in values]
+        known_dates = [day for day in dates if day is not None]
+        latest = max(known_dates) if len(known_dates) == len(dates) else None
+
+        return DealValues(payment_status=status, realization_date=latest)
+
+
+def _own_values(order: OrderFacts) -> DealValues:
+    return DealValues(
+        payment_status=order.payment_status or PaymentStatus.NOT_PAID,
+        realization_date=order.realization_date,
+    )
+
+
+def affected_tops(
+    tree: OrderTree, previous: Mapping[str, OrderFacts | None]
+) -> set[str]:
+    """Return the top-level orders whose rollup may change with these orders.
+
+    ``tree`` contains the new state, changed orders included. ``previous`` maps
+    the ref of every changed order to its facts before the change, or to None
+    when the order was not known before. A changed order affects its new top
+    and, when it was re-parented, its previous top too: the previous top may
+    have lost a sub-order. Only refs that are top-level orders of ``tree``
+    are returned, so a former top that became a sub-order is left out (its
+    new top is returned instead).
+
+    The tree must hold the ancestors of the changed orders' previous parents
+    as well as of their new ones. A previous ancestor missing from both
+    ``previous`` and ``tree`` is taken as unknown at the time, so it adds no
+    top.
+    """
+    tops: set[str] = set()
+    for ref, before in previous.items():
+        new_top = tree.top_of(ref)
+        if new_top is not None:
+            tops.add(new_top)
+        if before is None:
+            continue
+        old_top = _previous_top(tree, previous, before)
+        if old_top is not None and tree.is_top(old_top):
+            tops.add(old_top)
+    return tops
+
+
+def _previous_top(
+    tree: OrderTree, previous: Mapping[str, OrderFacts | None], order: OrderFacts
+) -> str | None:
+    # Orders that did not change have the same parent before and after, so the
+    # previous chain reads ``previous`` first and the tree for the rest.
+    seen: set[str] = set()
+    current: OrderFacts | None = order
+    while current is not None and current.parent_ref is not None:
+        parent = current.parent_ref
+        if parent in seen:
+            return None
+        seen.add(parent)
+        current = previous[parent] if parent in previous else tree.get(parent)
+    return None if current is None else current.ref

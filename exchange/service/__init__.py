@@ -1,0 +1,1 @@
+"""Running the service: the runtime, file processing, single runs, the daemon."""

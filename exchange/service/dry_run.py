@@ -1,0 +1,104 @@
+"""Dry runs: compute everything on a copy of the state, send nothing.
+
+The state database is copied with SQLite's backup API into a temporary
+folder, and the run writes its receipts, archive and journal there. Only
+read-only calls reach Bitrix24; the updates it would send are written as
+``batch`` calls into the dry-run folder with the receipts it would write.
+Nothing else changes: no state, no package number, no file in the inbox.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from exchange import jsonio
+from exchange.config import Settings
+from exchange.errors import ConfigError
+from exchange.orders.bitrix_port import DryRunDealPort
+from exchange.service.files import FileOutcome, FileProcessor
+from exchange.service.runtime import Runtime
+from exchange.transport import LocalInbox
+
+
+@contextmanager
+def scratch_runtime(settings: Settings) -> Iterator[Runtime]:
+    """Yield a runtime whose state, outbox and archive are temporary copies."""
+    with tempfile.TemporaryDirectory(prefix="exchange-dry-run-") as folder:
+        root = Path(folder)
+        state = root / "state.sqlite3"
+        if settings.paths.state.exists():
+            source = sqlite3.connect(settings.paths.state)
+            target = sqlite3.connect(state)
+            with target:
+                source.backup(target)
+            source.close()
+            target.close()
+        paths = settings.paths.model_copy(
+            update={
+                "state": state,
+                "outbox": root / "outbox",
+                "archive": root / "archive",
+                "errors": root / "errors",
+            }
+        )
+        scratch = settings.model_copy(
+            update={
+                "paths": paths,
+                "outbox": settings.outbox.model_copy(update={"target": "local"}),
+            }
+        )
+        runtime = Runtime(scratch, lock=False)
+        try:
+            yield runtime
+        finally:
+            runtime.close()
+
+
+def dry_run_files(
+    settings: Settings, files: list[tuple[str, bytes]]
+) -> tuple[list[FileOutcome], Path]:
+    """Process ``files`` (name, bytes) on a scratch copy; return the plan folder."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    plan_folder = settings.paths.dry_run / stamp
+    plan_folder.mkdir(parents=True, exist_ok=True)
+    outcomes: list[FileOutcome] = []
+    with scratch_runtime(settings) as runtime:
+        port = DryRunDealPort(runtime.client, runtime.deal_fields)
+        processor = FileProcessor(runtime, lambda: port)
+        for name, data in files:
+            before = len(port.planned_batches)
+            outcome = processor.process(name, data)
+            outcomes.append(outcome)
+            plan: dict[str, Any] = {
+                "source_file": name,
+                "outcome": outcome.outcome,
+                "batches": port.planned_batches[before:],
+            }
+            plan_path = plan_folder / f"{Path(name).name}.plan.json"
+            plan_path.write_bytes(jsonio.dumps(plan, indent=True))
+        outbox = runtime.settings.paths.outbox
+        if outbox.exists():
+            replies = plan_folder / "outbox"
+            shutil.copytree(outbox, replies, dirs_exist_ok=True)
+    return outcomes, plan_folder
+
+
+def inbox_files(settings: Settings) -> list[tuple[str, bytes]]:
+    """Read the complete files of the local inbox without taking them."""
+    if settings.inbox.source != "local":
+        raise ConfigError(
+            "a dry run of the SFTP inbox would claim its files; copy a file here "
+            "and run `exchange process FILE --dry-run` instead"
+        )
+    inbox = LocalInbox(
+        settings.paths.inbox, settle_seconds=settings.inbox.settle_seconds
+    )
+    polled = inbox.poll()
+    return [(item.name, inbox.read(item)) for item in polled.ready]

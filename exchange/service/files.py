@@ -1,0 +1,442 @@
+"""Processing one incoming file from start to archive.
+
+Order of steps, chosen so that a crash at any point loses nothing and
+applies nothing twice: parse and validate; check the package id and number;
+apply (state committed as it goes); queue the reply in the state database;
+write the reply to the outbox; archive the file with its reply and journal
+it; only then remove it from the inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from exchange.archive.entry import JournalEntry
+from exchange.contract.enums import OrderStatus, PackageKind
+from exchange.contract.load import LoadedFile, load_package
+from exchange.contract.models import (
+    CounterpartiesReceiptPackage,
+    CounterpartyCatalogPackage,
+    OrdersPackage,
+)
+from exchange.contract.problems import Problem
+from exchange.errors import EXIT_ATTENTION, EXIT_OK, EXIT_UNAVAILABLE
+from exchange.logs import escape_control
+from exchange.orders.apply import OrdersResult, apply_orders
+from exchange.orders.port import DealPort
+from exchange.orders.reports import ReceiptRow
+from exchange.outbox.documents import orders_receipt_body, rejection_body
+from exchange.service.runtime import Runtime
+from exchange.state.orders_store import PackageRecord
+
+log = logging.getLogger(__name__)
+
+PortFactory = Callable[[], DealPort]
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one incoming file."""
+
+    name: str
+    outcome: str
+    kind: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    exit_code: int = EXIT_OK
+    rows: list[ReceiptRow] = field(default_factory=list)
+    reply: str = ""
+
+
+class FileProcessor:
+    """Apply incoming files and answer them."""
+
+    def __init__(self, runtime: Runtime, port_factory: PortFactory) -> None:
+        self.runtime = runtime
+        self.port_factory = port_factory
+
+    def process(
+        self, name: str, data: bytes, received_at: datetime | None = None
+    ) -> FileOutcome:
+        """Process the bytes of one file named ``name`` as received."""
+        received = received_at or datetime.now(UTC)
+        loaded = load_package(data, name, self.runtime.contract)
+        if loaded.problems:
+            return self._reject(loaded, data, received, loaded.problems)
+        envelope = loaded.package
+        if envelope is None:
+            raise ValueError(f"{name}: a file without problems must have a package")
+        store = self.runtime.orders
+        existing = store.package(envelope.package_id)
+        if existing is not None and existing.sha256 != loaded.sha256:
+            return self._reject(
+                loaded,
+                data,
+                received,
+                [
+                    Problem(
+                        "/package_id",
+                        envelope.package_id,
+                        f"package_id was already used by {existing.source_file} "
+                        "with other content; give a new package its own id",
+                    )
+                ],
+            )
+        if existing is not None and existing.state == "archived":
+            return self._duplicate(loaded, data, received)
+        if existing is None:
+            used = store.package_by_number(envelope.sender, envelope.number)
+            if used is not None:
+                return self._reject(
+                    loaded,
+                    data,
+                    received,
+                    [
+                        Problem(
+                            "/number",
+                            str(envelope.number),
+                            f"message number {envelope.number} of sender "
+                            f"{envelope.sender} was already used by "
+                            f"{used.source_file}; number each new package "
+                            "above the last one sent",
+                        )
+                    ],
+                )
+            self._log_gap(envelope.sender, envelope.number)
+        record = PackageRecord(
+            envelope.package_id,
+            loaded.sha256,
+            str(envelope.kind),
+            envelope.sender,
+            envelope.number,
+            name,
+            "applying",
+        )
+        if isinstance(envelope, OrdersPackage):
+            return self._orders(loaded, envelope, record, data, received)
+        return self._other(loaded, envelope, record, data, received)
+
+    # Orders
+
+    def _orders(
+        self,
+        loaded: LoadedFile,
+        package: OrdersPackage,
+        record: PackageRecord,
+        data: bytes,
+        received: datetime,
+    ) -> FileOutcome:
+        store = self.runtime.orders
+        result = apply_orders(
+            store,
+            self.port_factory(),
+            package,
+            loaded.order_problems,
+            record,
+            received.isoformat(),
+        )
+        body = orders_receipt_body(
+            in_reply_to=record.package_id,
+            source_file=record.source_file,
+            sha256=record.sha256,
+            outcome="applied",
+            rows=result.rows,
+        )
+        outbox = self.runtime.outbox
+        reply = outbox.compose("orders_receipt", body, in_reply_to=record.package_id)
+        with store.transaction():
+            store.set_package_state(record.package_id, "answered")
+        followup_errors = self.write_followups(result)
+        outbox.deliver()
+        counts = dict(Counter(row.status.value for row in result.rows))
+        self._archive(
+            loaded,
+            data,
+            received,
+            "applied",
+            reply.name,
+            reply.data,
+            counts=counts,
+            details=[_row_detail(row) for row in result.rows],
+            keys=_order_keys(result.rows),
+        )
+        with store.transaction():
+            store.set_package_state(record.package_id, "archived")
+        exit_code = EXIT_OK
+        if followup_errors or any(r.status == OrderStatus.ERROR for r in result.rows):
+            exit_code = EXIT_ATTENTION
+        if result.stopped is not None:
+            exit_code = EXIT_UNAVAILABLE
+        log.info(
+            "applied %s (%s %s no. %d): %s",
+            escape_control(loaded.source_name),
+            record.kind,
+            record.sender,
+            record.number,
+            _format_counts(counts),
+        )
+        return FileOutcome(
+            loaded.source_name,
+            "applied",
+            record.kind,
+            counts,
+            exit_code,
+            result.rows,
+            reply.name,
+        )
+
+    def write_followups(self, result: OrdersResult) -> int:
+        """Queue follow-up receipts; return how many rows have status error."""
+        store = self.runtime.orders
+        errors = 0
+        for package_id, rows in sorted(result.followups.items()):
+            record = store.package(package_id)
+            if record is None or not rows:
+                continue
+            body = orders_receipt_body(
+                in_reply_to=package_id,
+                source_file=record.source_file,
+                sha256=record.sha256,
+                outcome="applied",
+                rows=rows,
+            )
+            self.runtime.outbox.compose(
+                "orders_receipt",
+                body,
+                in_reply_to=package_id,
+                keys=_order_keys(rows),
+            )
+            errors += sum(1 for row in rows if row.status == OrderStatus.ERROR)
+            log.info(
+                "follow-up receipt for %s: %d orders changed status",
+                record.source_file,
+                len(rows),
+            )
+        return errors
+
+    def _duplicate(
+        self, loaded: LoadedFile, data: bytes, received: datetime
+    ) -> FileOutcome:
+        envelope = loaded.package
+        if envelope is None:
+            raise ValueError("a duplicate must have a package")
+        reply_name = ""
+        reply_data = b""
+        if envelope.kind == PackageKind.ORDERS:
+            body = orders_receipt_body(
+                in_reply_to=envelope.package_id,
+                source_file=loaded.source_name,
+                sha256=loaded.sha256,
+                outcome="duplicate",
+                rows=[],
+            )
+            reply = self.runtime.outbox.compose(
+                "orders_receipt", body, in_reply_to=envelope.package_id
+            )
+            self.runtime.outbox.deliver()
+            reply_name, reply_data = reply.name, reply.data
+        self._archive(loaded, data, received, "duplicate", reply_name, reply_data)
+        log.info(
+            "%s is a duplicate of package %s, already applied; not applied again",
+            escape_control(loaded.source_name),
+            envelope.package_id,
+        )
+        return FileOutcome(
+            loaded.source_name, "duplicate", str(envelope.kind), reply=reply_name
+        )
+
+    # Catalogs and receipts from 1C
+
+    def _other(
+        self,
+        loaded: LoadedFile,
+        package: Any,
+        record: PackageRecord,
+        data: bytes,
+        received: datetime,
+    ) -> FileOutcome:
+        from exchange.counterparties.incoming import (
+            UnknownPackage,
+            apply_catalog,
+            apply_receipt,
+        )
+
+        try:
+            if isinstance(package, CounterpartyCatalogPackage):
+                counts = apply_catalog(self.runtime, package)
+            elif isinstance(package, CounterpartiesReceiptPackage):
+                counts = apply_receipt(self.runtime, package)
+            else:
+                raise TypeError(f"unexpected package type {type(package).__name__}")
+        except UnknownPackage as exc:
+            problem = Problem(
+                "/in_reply_to", str(getattr(package, "in_reply_to", "")), str(exc)
+            )
+            return self._reject(loaded, data, received, [problem])
+        store = self.runtime.orders
+        with store.transaction():
+            if store.package(record.package_id) is None:
+                store.add_package(record, received.isoformat())
+        self._archive(loaded, data, received, "applied", "", b"", counts=counts)
+        with store.transaction():
+            store.set_package_state(record.package_id, "archived")
+        log.info(
+            "applied %s (%s %s no. %d): %s",
+            escape_control(loaded.source_name),
+            record.kind,
+            record.sender,
+            record.number,
+            _format_counts(counts),
+        )
+        return FileOutcome(loaded.source_name, "applied", record.kind, counts)
+
+    # Rejections
+
+    def _reject(
+        self,
+        loaded: LoadedFile,
+        data: bytes,
+        received: datetime,
+        problems: list[Problem],
+    ) -> FileOutcome:
+        envelope = loaded.envelope
+        package_id = envelope.package_id if envelope and envelope.package_id else ""
+        total = max(loaded.errors_total, len(problems))
+        body = rejection_body(
+            in_reply_to=package_id or "",
+            source_file=loaded.source_name,
+            sha256=loaded.sha256,
+            problems=problems,
+            errors_total=total if problems is loaded.problems else len(problems),
+        )
+        reply = self.runtime.outbox.compose("rejection", body, in_reply_to="")
+        self.runtime.outbox.deliver()
+        self._archive(
+            loaded,
+            data,
+            received,
+            "rejected",
+            reply.name,
+            reply.data,
+            errors=[problem.describe(loaded.source_name) for problem in problems],
+        )
+        for problem in problems[:5]:
+            log.error("%s", escape_control(problem.describe(loaded.source_name)))
+        log.error(
+            "rejected %s with %d errors; wrote %s",
+            escape_control(loaded.source_name),
+            len(problems),
+            reply.name,
+        )
+        return FileOutcome(
+            loaded.source_name,
+            "rejected",
+            str(envelope.kind) if envelope and envelope.kind else "",
+            {"errors": len(problems)},
+            EXIT_ATTENTION,
+            reply=reply.name,
+        )
+
+    # Archive and journal
+
+    def _archive(
+        self,
+        loaded: LoadedFile,
+        data: bytes,
+        received: datetime,
+        outcome: str,
+        reply_name: str,
+        reply_data: bytes,
+        *,
+        counts: dict[str, int] | None = None,
+        errors: list[str] | None = None,
+        details: Any = None,
+        keys: list[tuple[str, str]] | None = None,
+    ) -> None:
+        archive = self.runtime.archive
+        path = archive.store_incoming(
+            loaded.source_name,
+            data,
+            loaded.sha256,
+            outcome=outcome,  # type: ignore[arg-type]
+            received_at=received,
+        )
+        reply_path = ""
+        if reply_name:
+            stored = archive.store_reply(path, reply_name, reply_data)
+            reply_path = archive.relative(stored)
+        envelope = loaded.envelope
+        self.runtime.journal.record(
+            JournalEntry(
+                direction="in",
+                file_name=loaded.source_name,
+                outcome=outcome,  # type: ignore[arg-type]
+                size=loaded.size,
+                sha256=loaded.sha256,
+                package_id=(envelope.package_id or "") if envelope else "",
+                kind=str(envelope.kind or "") if envelope else "",
+                sender=(envelope.sender or "") if envelope else "",
+                number=envelope.number if envelope else None,
+                received_at=received,
+                counts=counts or {},
+                errors=errors or [],
+                archive_path=archive.relative(path),
+                reply_path=reply_path,
+                details=details,
+            ),
+            keys=keys or [],
+        )
+
+    def _log_gap(self, sender: str, number: int) -> None:
+        last = self.runtime.orders.last_number(sender)
+        if last is not None and number > last + 1:
+            log.warning(
+                "message numbers %d to %d of sender %s have not arrived; "
+                "not waiting for them",
+                last + 1,
+                number - 1,
+                sender,
+            )
+        elif last is not None and number < last:
+            log.warning(
+                "package no. %d of sender %s arrived after no. %d; only its "
+                "orders newer than those applied are taken",
+                number,
+                sender,
+                last,
+            )
+
+
+def _row_detail(row: ReceiptRow) -> dict[str, Any]:
+    return {
+        "ref": row.ref,
+        "number": row.number,
+        "document_number": row.document_number,
+        "status": row.status.value,
+        "deal_id": row.deal_id,
+        "message": row.message,
+        "rollup": row.rollup,
+    }
+
+
+def _order_keys(rows: list[ReceiptRow]) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    for row in rows:
+        keys.append(("order_ref", row.ref))
+        if row.number:
+            keys.append(("order_number", row.number))
+        if row.document_number:
+            keys.append(("document_number", row.document_number))
+        if row.deal_id is not None:
+            keys.append(("deal_id", str(row.deal_id)))
+    return keys
+
+
+def _format_counts(counts: dict[str, int]) -> str:
+    if not counts:
+        return "nothing to do"
+    return ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))

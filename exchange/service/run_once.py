@@ -1,0 +1,147 @@
+"""One pass of the service: inbox, pending orders, counterparty export.
+
+The inbox comes first so that catalogs and receipts from 1C apply before
+the retries and the export that depend on them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from exchange.bitrix24.errors import Bitrix24Error
+from exchange.errors import (
+    EXIT_ATTENTION,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    ExchangeError,
+    TransportError,
+)
+from exchange.logs import escape_control
+from exchange.orders.bitrix_port import BitrixDealPort
+from exchange.orders.port import DealPort, UnavailablePort
+from exchange.orders.recheck import recheck_pending
+from exchange.service.files import FileOutcome, FileProcessor
+from exchange.service.runtime import Runtime
+from exchange.transport import wait_settled
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunReport:
+    """What one pass did, and the exit code it earns."""
+
+    files: list[FileOutcome] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    followups: int = 0
+    exported: str | None = None
+    problems: list[str] = field(default_factory=list)
+    exit_code: int = EXIT_OK
+
+    def raise_code(self, code: int) -> None:
+        """Keep the highest exit code seen."""
+        self.exit_code = max(self.exit_code, code)
+
+
+class PortProvider:
+    """Open the deal port once, on first use; remember an unreachable portal."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._port: DealPort | None = None
+        self.unavailable: Bitrix24Error | None = None
+
+    def __call__(self) -> DealPort:
+        if self._port is None:
+            try:
+                self._port = BitrixDealPort(
+                    self.runtime.client, self.runtime.deal_fields
+                )
+            except Bitrix24Error as exc:
+                log.error("Bitrix24 is not available: %s", exc)
+                self.unavailable = exc
+                self._port = UnavailablePort(exc)
+        return self._port
+
+
+def process_inbox(
+    runtime: Runtime, provider: PortProvider, report: RunReport, *, wait: bool
+) -> None:
+    """Process every complete file of the inbox, oldest sender numbers first."""
+    source = runtime.source
+    settle = runtime.settings.inbox.settle_seconds
+    try:
+        runtime.outbox.deliver()
+        polled = wait_settled(source, settle) if wait else source.poll()
+    except TransportError as exc:
+        log.error("the inbox cannot be read: %s", exc)
+        report.problems.append(str(exc))
+        report.raise_code(EXIT_UNAVAILABLE)
+        return
+    report.waiting = list(polled.waiting)
+    for name in polled.waiting:
+        log.info(
+            "%s is still being written; left for the next run", escape_control(name)
+        )
+    processor = FileProcessor(runtime, provider)
+    for item in polled.ready:
+        try:
+            data = source.read(item)
+            outcome = processor.process(item.name, data)
+            source.finish(item, accepted=outcome.outcome != "rejected")
+        except ExchangeError as exc:
+            log.error("%s was not processed: %s", escape_control(item.name), exc)
+            report.problems.append(f"{item.name}: {exc}")
+            report.raise_code(exc.exit_code)
+            if exc.exit_code >= EXIT_UNAVAILABLE or exc.transient:
+                return
+            continue
+        report.files.append(outcome)
+        report.raise_code(outcome.exit_code)
+
+
+def retry_pending(runtime: Runtime, provider: PortProvider, report: RunReport) -> None:
+    """Evaluate pending orders again and write the follow-up receipts."""
+    store = runtime.orders
+    if not store.reports_to_recheck():
+        return
+    result = recheck_pending(store, provider())
+    processor = FileProcessor(runtime, provider)
+    errors = processor.write_followups(result)
+    runtime.outbox.deliver()
+    report.followups += len(result.followups)
+    if errors:
+        report.raise_code(EXIT_ATTENTION)
+    if result.stopped is not None:
+        report.problems.append(str(result.stopped))
+        report.raise_code(EXIT_UNAVAILABLE)
+
+
+def export_counterparties(runtime: Runtime, report: RunReport) -> None:
+    """Run the counterparty export when the flag field is configured."""
+    if not runtime.settings.counterparties.trigger_field:
+        return
+    from exchange.counterparties.export import export_counterparties as export
+
+    try:
+        result = export(runtime)
+    except Bitrix24Error as exc:
+        log.error("the counterparty export stopped: %s", exc)
+        report.problems.append(str(exc))
+        report.raise_code(EXIT_UNAVAILABLE)
+        return
+    report.exported = result.package_name
+
+
+def run_once(runtime: Runtime, *, wait: bool = True, export: bool = True) -> RunReport:
+    """Run one pass and return its report."""
+    report = RunReport()
+    provider = PortProvider(runtime)
+    process_inbox(runtime, provider, report, wait=wait)
+    retry_pending(runtime, provider, report)
+    if export:
+        export_counterparties(runtime, report)
+    if provider.unavailable is not None:
+        report.raise_code(EXIT_UNAVAILABLE)
+    return report

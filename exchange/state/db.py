@@ -1,0 +1,94 @@
+"""Opening the state database and migrating each component's tables.
+
+Every component (orders, journal, counterparties, ...) owns its tables and
+keeps its own ordered list of migrations; ``schema_versions`` records how
+many of them ran. Migrations only ever append, so a database written by an
+older release is brought up to date at start and never rewritten backwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from exchange.errors import StateError
+
+log = logging.getLogger(__name__)
+
+Migration = str
+"""One SQL script, run in a transaction with the version bump."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the state database in WAL mode with foreign keys enforced.
+
+    The connection runs in autocommit mode: each caller groups its statements
+    with ``with transaction(conn):`` so that a crash leaves whole steps only.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_versions ("
+            " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        )
+    except (OSError, sqlite3.Error) as exc:
+        raise StateError(f"cannot open the state database {path}: {exc}") from exc
+    return conn
+
+
+def migrate(
+    conn: sqlite3.Connection, component: str, migrations: Sequence[Migration]
+) -> None:
+    """Run the migrations of ``component`` that this database has not run yet."""
+    row = conn.execute(
+        "SELECT version FROM schema_versions WHERE component = ?", (component,)
+    ).fetchone()
+    current = row[0] if row else 0
+    if current > len(migrations):
+        raise StateError(
+            f"the state database has {component} schema version {current}, newer "
+            f"than this release knows ({len(migrations)}); upgrade the service"
+        )
+    for version in range(current + 1, len(migrations) + 1):
+        log.info("migrating %s tables to version %d", component, version)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split(migrations[version - 1]):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_versions (component, version) VALUES (?, ?)"
+                " ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                (component, version),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+class transaction:  # noqa: N801 - used as a statement: ``with transaction(conn):``
+    """Group statements in one ``BEGIN IMMEDIATE`` ... ``COMMIT``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._conn.execute("BEGIN IMMEDIATE")
+        return self._conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self._conn.execute("COMMIT")
+        else:
+            self._conn.execute("ROLLBACK")
+
+
+def _split(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip()]

@@ -1,0 +1,151 @@
+"""Outgoing packages: one gapless number sequence and a delivery queue.
+
+A package is numbered and stored here in one transaction before its file is
+written, and marked delivered afterwards. A crash in between leaves it in the
+queue, and the next run delivers the same bytes under the same name, so the
+numbers of the service's sender have no gaps across restarts and no package
+is written twice with different content.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from exchange.state.db import migrate
+
+MIGRATIONS = [
+    """
+    CREATE TABLE outgoing_sequence (
+        sender TEXT PRIMARY KEY,
+        last_number INTEGER NOT NULL
+    );
+    CREATE TABLE outgoing (
+        sender TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        package_id TEXT NOT NULL,
+        in_reply_to TEXT NOT NULL,
+        data BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT,
+        PRIMARY KEY (sender, number)
+    );
+    CREATE INDEX outgoing_undelivered ON outgoing (delivered_at);
+    CREATE UNIQUE INDEX outgoing_package_id ON outgoing (package_id)
+    """,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingPackage:
+    """A package written by the service, delivered or waiting."""
+
+    sender: str
+    number: int
+    kind: str
+    name: str
+    package_id: str
+    in_reply_to: str
+    data: bytes
+
+
+class OutgoingStore:
+    """The outgoing number sequence and delivery queue."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        migrate(conn, "outgoing", MIGRATIONS)
+
+    def next_number(self, sender: str) -> int:
+        """Take the next number of ``sender`` (the caller holds the transaction)."""
+        self.conn.execute(
+            "INSERT INTO outgoing_sequence (sender, last_number) VALUES (?, 1)"
+            " ON CONFLICT (sender) DO UPDATE SET last_number = last_number + 1",
+            (sender,),
+        )
+        row = self.conn.execute(
+            "SELECT last_number FROM outgoing_sequence WHERE sender = ?", (sender,)
+        ).fetchone()
+        return int(row[0])
+
+    def enqueue(self, package: OutgoingPackage, created_at: datetime) -> None:
+        """Store a numbered package for delivery (inside the caller's transaction)."""
+        self.conn.execute(
+            "INSERT INTO outgoing (sender, number, kind, name, package_id,"
+            " in_reply_to, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                package.sender,
+                package.number,
+                package.kind,
+                package.name,
+                package.package_id,
+                package.in_reply_to,
+                package.data,
+                created_at.isoformat(),
+            ),
+        )
+
+    def undelivered(self) -> list[OutgoingPackage]:
+        """Return the packages stored but not yet written, oldest first."""
+        rows = self.conn.execute(
+            "SELECT * FROM outgoing WHERE delivered_at IS NULL ORDER BY sender, number"
+        )
+        return [
+            OutgoingPackage(
+                row["sender"],
+                int(row["number"]),
+                row["kind"],
+                row["name"],
+                row["package_id"],
+                row["in_reply_to"],
+                bytes(row["data"]),
+            )
+            for row in rows
+        ]
+
+    def mark_delivered(self, sender: str, number: int, when: datetime) -> None:
+        """Record that the package's file is in the outbox."""
+        self.conn.execute(
+            "UPDATE outgoing SET delivered_at = ? WHERE sender = ? AND number = ?",
+            (when.isoformat(), sender, number),
+        )
+
+    def replies_to(self, package_id: str) -> list[OutgoingPackage]:
+        """Return the packages written in reply to ``package_id``."""
+        rows = self.conn.execute(
+            "SELECT * FROM outgoing WHERE in_reply_to = ? ORDER BY number",
+            (package_id,),
+        )
+        return [
+            OutgoingPackage(
+                row["sender"],
+                int(row["number"]),
+                row["kind"],
+                row["name"],
+                row["package_id"],
+                row["in_reply_to"],
+                bytes(row["data"]),
+            )
+            for row in rows
+        ]
+
+
+def find_package(conn: sqlite3.Connection, package_id: str) -> OutgoingPackage | None:
+    """Return the outgoing package with ``package_id``, if the service wrote one."""
+    row = conn.execute(
+        "SELECT * FROM outgoing WHERE package_id = ?", (package_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    return OutgoingPackage(
+        row["sender"],
+        int(row["number"]),
+        row["kind"],
+        row["name"],
+        row["package_id"],
+        row["in_reply_to"],
+        bytes(row["data"]),
+    )

@@ -1,0 +1,3 @@
+"""Shared pytest configuration: fixtures live in ``tests/fixtures/``."""
+
+pytest_plugins: list[str] = ["tests.fixtures.sshd", "tests.fixtures.emulator"]
