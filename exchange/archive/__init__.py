@@ -1,8 +1,8 @@
 """Archive of exchange files and the hash-chained audit journal.
 
-``Archive`` stores every processed, rejected and written file unchanged;
-``Journal`` records what happened to each in a chain of hashes; ``verify``
-checks both; ``prune`` applies the retention period.
+``Archive`` stores every processed, rejected and written file unchanged.
+``Journal`` records what happened to each file in a chain of hashes.
+``verify`` checks both, and ``prune`` applies the retention period.
 """
 
 from __future__ import annotations

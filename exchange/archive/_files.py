@@ -1,10 +1,10 @@
 """Writing archive files once, atomically, and hashing them.
 
 The archive must never replace a stored file with other bytes, so its writes
-are no-clobber: the data goes to a temporary name in the target folder, is
-fsynced, and is then hard-linked onto the final name, which fails when the
-name exists. ``os.replace``, which the outbox writer uses, would silently
-overwrite, so this module does not use it.
+are no-clobber. The data goes to a temporary name in the target folder and is
+fsynced. It is then hard-linked onto the final name, which fails when the name
+exists. ``os.replace`` would silently overwrite, so this module does not use
+it.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def _check_same(path: Path, expected_sha256: str) -> None:
     if found != expected_sha256:
         log.error("refusing to overwrite archived file %s with other bytes", path)
         raise ArchiveError(
-            f"the archive already holds {path} with other content (SHA-256 "
+            f"the archive already contains {path} with other content (SHA-256 "
             f"{found}, new {expected_sha256}); it is never overwritten, so check "
             "which copy is genuine"
         )

@@ -15,8 +15,8 @@ import unicodedata
 # Characters that Windows and SMB shares reject in file names.
 _WINDOWS_RESERVED = frozenset('<>:"|?*')
 
-# Longest stem kept, in UTF-8 bytes: the hash, suffix and reply names appended
-# to it must still fit the 255-byte limit of common file systems.
+# Maximum stem length in UTF-8 bytes. The hash, suffix and reply name appended
+# to it must still fit the 255-byte name limit of ext4, XFS and NTFS.
 MAX_STEM_BYTES = 120
 
 _SEPARATORS = re.compile(r"[/\\]")
@@ -39,8 +39,8 @@ def archive_name(name: str, sha256: str) -> str:
     """Build the archived file name ``<stem>.<sha256[:16]><suffix>``.
 
     Only the base name of ``name`` is used, so ``../../x.json`` becomes
-    ``x.<hash>.json``; an empty name, ``.`` or ``..`` becomes ``unnamed``, and
-    a leading dot is escaped as ``%2E``.
+    ``x.<hash>.json``. An empty name, ``.`` or ``..`` becomes ``unnamed``.
+    A leading dot is escaped as ``%2E``, so no archived file is hidden.
     """
     stem, suffix = split_suffix(safe_base_name(name))
     return f"{stem}.{sha256[:16]}{suffix}"

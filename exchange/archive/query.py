@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from exchange.archive.journal import Journal
     from exchange.archive.store import Archive
 
-# Field of a per-order or per-counterparty result that holds each key type.
+# Field of a per-order or per-counterparty result that contains each key type.
 _RESULT_FIELDS = {
     "order_number": "number",
     "document_number": "document_number",
@@ -45,9 +45,9 @@ class Touch:
 def resolve_entries(journal: Journal, token: str) -> list[RecordedEntry]:
     """Return the entries that ``token`` names, in id order.
 
-    A number is an entry id; otherwise the token is a package id (which
-    also finds the receipts that reply to it) or a file name, as received
-    or with control characters escaped as the journal stores them.
+    A number is an entry id. Any other token is matched as a package id,
+    which also finds the receipts that reply to that package, and as a file
+    name, both as received and with control characters escaped.
     """
     stripped = token.strip()
     if stripped.isdigit():

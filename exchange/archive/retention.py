@@ -1,8 +1,8 @@
 """Removing archived files after the retention period, keeping their entries.
 
-Entries stay in the journal with their hashes; they get ``pruned_at``, which
-is not hashed, and a ``pruned`` marker entry appended to the chain lists
-their ids, so ``verify`` knows which missing files were removed on purpose.
+Entries stay in the journal with their hashes and get ``pruned_at``, which is
+not hashed. A ``pruned`` marker entry appended to the chain lists their ids,
+so ``verify`` can tell files removed on purpose from files that went missing.
 The entries are marked before any file is deleted: a crash in between leaves
 files that ``verify`` skips, never files missing without a record.
 """
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PruneReport:
-    """What one ``prune`` run removed."""
+    """Entries, files and bytes that one ``prune`` run removed."""
 
     cutoff: datetime | None
     entry_ids: list[int] = field(default_factory=list)
@@ -137,5 +137,5 @@ def _remove_empty_parents(folder: Path, *, stop_at: tuple[Path, ...]) -> None:
         try:
             folder.rmdir()
         except OSError:
-            return  # The folder still holds other files.
+            return  # The folder still contains other files.
         folder = folder.parent

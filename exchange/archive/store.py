@@ -56,7 +56,7 @@ class Archive:
         Applied and duplicate files go to the archive, rejected ones to the
         error folder. The file's modification time is set to ``received_at``.
         Storing the same name and bytes again on the same day returns the
-        existing path; ``ArchiveError`` is raised if that path holds other
+        existing path; ``ArchiveError`` is raised if that path contains other
         bytes. ``ValueError`` is raised when ``sha256`` does not match ``data``.
         """
         digest = _checked_sha256(data, sha256)
@@ -72,7 +72,7 @@ class Archive:
         """Store the receipt or rejection written for an archived file beside it.
 
         The reply is named ``<archived name>.reply.<reply name>``, so a
-        listing shows each file followed by what the service answered.
+        sorted listing shows each file followed by the reply written for it.
         """
         self._check_inside(incoming_path)
         path = incoming_path.with_name(

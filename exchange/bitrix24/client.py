@@ -20,7 +20,7 @@ MAX_BATCH_COMMANDS = 50
 """The portal runs at most 50 commands of one ``batch``."""
 
 PAGE_SIZE = 50
-"""List methods return 50 rows per page whatever ``limit`` says."""
+"""List methods return 50 rows per page and ignore ``limit``."""
 
 Command = tuple[str, Mapping[str, Any]]
 """A REST method and its parameters."""
@@ -29,9 +29,11 @@ Command = tuple[str, Mapping[str, Any]]
 class Bitrix24Client:
     """Client of one portal's inbound webhook.
 
-    Every request passes a client-side leaky bucket (``requests_per_second``
-    after a ``burst``), and failures the portal may recover from are retried
-    with backoff within ``max_attempts`` and ``max_retry_seconds``.
+    Every request passes a client-side leaky bucket that drains
+    ``requests_per_second`` and lets ``burst - 1`` requests pass at once: one
+    request below the portal's burst, to absorb network delays. Failures the
+    portal may recover from are retried with backoff within ``max_attempts``
+    and ``max_retry_seconds``.
     ``sleep``, ``clock`` (monotonic) and ``wall_clock`` (Unix time, to read
     ``operating_reset_at``) can be replaced in tests.
     """
@@ -89,7 +91,7 @@ class Bitrix24Client:
     ) -> BatchResult:
         """Run up to 50 commands in one ``batch`` request.
 
-        Command names become keys of the answer; a failed command is reported
+        Command names become keys of the response; a failed command is reported
         in ``BatchResult.errors`` and never raised.
         """
         if not commands:
@@ -105,7 +107,12 @@ class Bitrix24Client:
         }
         response = self._transport.post("batch", {"halt": int(halt), "cmd": cmd})
         methods = {name: method for name, (method, _) in commands.items()}
-        return parse_batch(response.result, methods)
+        outcome = parse_batch(response.result, methods)
+        # Inside a batch each command is charged to its own method.
+        for name, command_time in outcome.times.items():
+            if name in methods:
+                self._transport.watch_operating_time(methods[name], command_time)
+        return outcome
 
     def batches(self, commands: Mapping[str, Command]) -> BatchResult:
         """Run any number of commands, 50 per ``batch`` request, in order."""

@@ -3,10 +3,10 @@
 Lookup costs few requests: many numbers share one ``crm.deal.list`` command
 through the ``@`` (in) filter, and 50 commands share one ``batch``. Whether
 the portal honours ``@`` on a custom field is not documented, so the first
-batch checks it (a failed command, or rows whose numbers were not asked
-for, mean it does not) and falls back to one ``=`` command per number for
-the rest of the client's lifetime. Every row is compared again by the
-service with trimmed values, whatever filter found it.
+batch checks it. A failed command, or rows with numbers that were not
+requested, mean it does not, and the lookup falls back to one ``=`` command
+per number for the rest of the client's lifetime. Every row is compared
+again by the service with trimmed values, whatever filter found it.
 """
 
 from __future__ import annotations
@@ -66,19 +66,19 @@ def find_deals(
 ) -> dict[str, list[DealSnapshot]]:
     """Find the deals of each document number, keyed by the trimmed number.
 
-    Every number asked for gets a key; its list is empty when no deal has
-    it, and holds several deals when several share it (sorted by ID).
+    Every requested number gets a key. Its list is empty when no deal has
+    it, and contains several deals when several share it (sorted by ID).
     Numbers found by neither ``@`` nor ``=`` get one substring search, so a
     number typed with stray spaces is still found.
     """
-    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
-    found: dict[str, dict[int, DealSnapshot]] = {number: {} for number in wanted}
-    if not wanted:
+    requested = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    found: dict[str, dict[int, DealSnapshot]] = {number: {} for number in requested}
+    if not requested:
         return {}
 
     capability = in_filter_capability(fields)
     if client.capabilities.get(capability, True):
-        if _find_with_in(client, fields, wanted, found):
+        if _find_with_in(client, fields, requested, found):
             client.capabilities[capability] = True
         else:
             client.capabilities[capability] = False
@@ -88,34 +88,34 @@ def find_deals(
                 fields.codes.document_number,
             )
     if not client.capabilities[capability]:
-        _find_with_equal(client, fields, wanted, found)
+        _find_with_equal(client, fields, requested, found)
 
-    missing = [number for number in wanted if not found[number]]
+    missing = [number for number in requested if not found[number]]
     if missing:
         _find_with_substring(client, fields, missing, found)
     return {
         number: sorted(found[number].values(), key=lambda deal: deal.id)
-        for number in wanted
+        for number in requested
     }
 
 
 def _find_with_in(
     client: Bitrix24Client,
     fields: ResolvedDealFields,
-    wanted: Sequence[str],
+    requested: Sequence[str],
     found: dict[str, dict[int, DealSnapshot]],
 ) -> bool:
     """Look numbers up with ``@``; return False when the portal does not honour it."""
     code = fields.codes.document_number
     groups = [
-        wanted[start : start + NUMBERS_PER_COMMAND]
-        for start in range(0, len(wanted), NUMBERS_PER_COMMAND)
+        requested[start : start + NUMBERS_PER_COMMAND]
+        for start in range(0, len(requested), NUMBERS_PER_COMMAND)
     ]
     commands = {
         f"in{index}": _list_params(fields, {f"@{code}": group})
         for index, group in enumerate(groups)
     }
-    asked = {f"in{index}": group for index, group in enumerate(groups)}
+    requested_by_command = {f"in{index}": group for index, group in enumerate(groups)}
     names = list(commands)
     for start in range(0, len(names), MAX_BATCH_COMMANDS):
         chunk = {
@@ -128,7 +128,7 @@ def _find_with_in(
             log.info("Bitrix24 rejected the @ filter on %s: %s", code, error)
             return False
         for name, rows in pages.items():
-            if _has_unasked_rows(rows, code, asked[name]):
+            if _has_unrequested_rows(rows, code, requested_by_command[name]):
                 return False
         for rows in [*pages.values(), *_follow_pages(client, more, None).values()]:
             _keep_matching(fields, rows, found)
@@ -138,13 +138,13 @@ def _find_with_in(
 def _find_with_equal(
     client: Bitrix24Client,
     fields: ResolvedDealFields,
-    wanted: Sequence[str],
+    requested: Sequence[str],
     found: dict[str, dict[int, DealSnapshot]],
 ) -> None:
     code = fields.codes.document_number
     commands = {
         f"eq{index}": _list_params(fields, {f"={code}": number})
-        for index, number in enumerate(wanted)
+        for index, number in enumerate(requested)
     }
     for rows in _run_list_commands(client, commands, None).values():
         _keep_matching(fields, rows, found)
@@ -257,15 +257,15 @@ def _follow_pages(
     return collected
 
 
-def _has_unasked_rows(
-    rows: Iterable[Mapping[str, Any]], code: str, asked: Sequence[str]
+def _has_unrequested_rows(
+    rows: Iterable[Mapping[str, Any]], code: str, requested: Sequence[str]
 ) -> bool:
-    """Tell whether a filter was ignored: a row carries a number not asked for.
+    """Tell whether a filter was ignored: a row has a number not requested.
 
     Case is ignored here because the portal's database may compare without
     case; such rows are still dropped later by the exact comparison.
     """
-    folded = {number.casefold() for number in asked}
+    folded = {number.casefold() for number in requested}
     return any(
         str(row.get(code) or "").strip().casefold() not in folded for row in rows
     )
@@ -276,7 +276,7 @@ def _keep_matching(
     rows: Iterable[Mapping[str, Any]],
     found: dict[str, dict[int, DealSnapshot]],
 ) -> None:
-    """Add the rows whose trimmed number is one of the numbers asked for."""
+    """Add the rows whose trimmed number is one of the requested numbers."""
     codes = fields.codes
     for row in rows:
         raw_number = str(row.get(codes.document_number) or "")

@@ -16,7 +16,7 @@ from exchange.errors import EXIT_UNAVAILABLE, ExchangeError
 
 
 class Bitrix24Error(ExchangeError):
-    """The portal rejected a request, or its answer could not be read."""
+    """The portal rejected a request, or its response could not be read."""
 
     def __init__(
         self,
@@ -51,13 +51,13 @@ class PortalUnavailable(Bitrix24Error):  # noqa: N818 (public name)
 
 
 class PortalMoved(Bitrix24Error):  # noqa: N818 (public name)
-    """The portal answered with a redirect, usually because it was renamed."""
+    """The portal responded with a redirect, usually because it was renamed."""
 
     exit_code = EXIT_UNAVAILABLE
 
 
 class Action(enum.Enum):
-    """What the transport does with an error answer."""
+    """What the transport does with an error response."""
 
     RAISE = "raise"
     """Raise at once and never retry (per-item and validation errors)."""
@@ -71,7 +71,7 @@ class Action(enum.Enum):
 
 @dataclass(frozen=True)
 class ErrorRule:
-    """How one kind of error answer is reported and handled."""
+    """The exception class and next step for one kind of error response."""
 
     error_class: type[Bitrix24Error]
     action: Action
@@ -113,7 +113,7 @@ RULES_BY_CODE: dict[str, ErrorRule] = {
     "ERROR_BATCH_METHOD_NOT_ALLOWED": _RAISE,
 }
 
-# HTTP statuses of answers whose code is empty, 0 or not in the table above.
+# HTTP statuses of error responses whose code is empty, 0 or not in the table above.
 RULES_BY_STATUS: dict[int, ErrorRule] = {
     400: _RAISE,
     401: _STOP,
@@ -131,7 +131,7 @@ CONNECTION_RULE = ErrorRule(PortalUnavailable, Action.BACKOFF)
 
 
 def classify(code: object, http_status: int | None) -> ErrorRule:
-    """Return the rule for an error answer with this code and HTTP status.
+    """Return the rule for an error response with this code and HTTP status.
 
     Unknown codes fall back to the status; an unknown 5xx status is retried
     and anything else is raised without a retry.

@@ -82,9 +82,9 @@ class ResolvedDealFields:
 
         A date field reads back as midnight UTC rendered in the portal's zone
         (``2024-01-15T03:00:00+03:00``), so it is converted to UTC before the
-        date is taken; a datetime field is read in the 1C time zone, where the
-        service wrote its midnight. Empty values and text that is not ISO 8601
-        give ``None``.
+        date is taken. A datetime field is read in the 1C time zone, because
+        the service wrote midnight in that zone. Empty values and text that
+        is not ISO 8601 give ``None``.
         """
         if not isinstance(raw, str) or not raw.strip():
             return None
@@ -183,10 +183,10 @@ def _check_type(
         )
     field_type = str(info.get("type") or "")
     if field_type not in expected:
-        wanted = " or ".join(sorted(expected))
+        expected_types = " or ".join(sorted(expected))
         raise ConfigError(
             f"Deal field {code} ({_SECTION} {setting}) has type {field_type!r}, "
-            f"expected {wanted}. Configure a field of that type."
+            f"expected {expected_types}. Configure a field of that type."
         )
     return field_type
 

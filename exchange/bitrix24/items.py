@@ -79,20 +79,24 @@ def _resolve_override(
             "id, xml_id or text, e.g. { id = 1043 }."
         )
     selector = chosen[0]
-    wanted = str(override[selector]).strip()
+    expected = str(override[selector]).strip()
     if selector == "id":
         return _match(
-            field_code, status, items, lambda item: item.id == wanted, f"ID {wanted}"
+            field_code,
+            status,
+            items,
+            lambda item: item.id == expected,
+            f"ID {expected}",
         )
     if selector == "xml_id":
         return _match(
             field_code,
             status,
             items,
-            lambda item: item.xml_id == wanted,
-            f'XML_ID "{wanted}"',
+            lambda item: item.xml_id == expected,
+            f'XML_ID "{expected}"',
         )
-    return _match_text(field_code, status, items, wanted)
+    return _match_text(field_code, status, items, expected)
 
 
 def _match_text(
@@ -113,16 +117,16 @@ def _match(
     status: PaymentStatus,
     items: Sequence[ListItem],
     predicate: Callable[[ListItem], bool],
-    wanted: str,
+    expected: str,
 ) -> str:
     found = [item for item in items if predicate(item)]
     if len(found) == 1:
         return found[0].id
     texts = ", ".join(f'{item.id} "{item.text}"' for item in items) or "none"
     if not found:
-        problem = f"has no item with {wanted}"
+        problem = f"has no item with {expected}"
     else:
-        problem = f"has {len(found)} items with {wanted}"
+        problem = f"has {len(found)} items with {expected}"
     raise ConfigError(
         f"Payment status {status.value} ({status.presentation}): deal field "
         f"{field_code} {problem} (items: {texts}). Rename the item in Bitrix24 "

@@ -5,6 +5,12 @@ a burst of ``burst`` requests passes at once, then the bucket drains
 ``rate`` requests per second (ordinary plans: 50 and 2/s). ``LeakyBucket``
 runs the same bucket on the client, as the generic cell rate algorithm, so
 that a run never meets 503 QUERY_LIMIT_EXCEEDED in the first place.
+
+The client's bucket stays ``headroom`` requests below the portal's burst.
+Requests reach the portal later than they leave the client, and not all by
+the same delay (the first one also opens the connection), so a client paced
+exactly at the limit overflows the portal's bucket now and then. One
+request of headroom absorbs differences up to one drain interval.
 """
 
 from __future__ import annotations
@@ -14,7 +20,11 @@ from collections.abc import Callable
 
 
 class LeakyBucket:
-    """Pace calls to ``acquire`` to ``rate`` per second after a ``burst``."""
+    """Pace calls to ``acquire`` to ``rate`` per second after a burst.
+
+    The burst that passes at once is ``burst - headroom`` requests, but at
+    least one.
+    """
 
     def __init__(
         self,
@@ -23,13 +33,18 @@ class LeakyBucket:
         *,
         clock: Callable[[], float],
         sleep: Callable[[float], None],
+        headroom: int = 1,
     ) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
         if burst < 1:
             raise ValueError(f"burst must be at least 1, got {burst}")
+        if headroom < 0:
+            raise ValueError(f"headroom must not be negative, got {headroom}")
+        self.burst = max(1, burst - headroom)
+        """Requests that pass at once from an empty bucket."""
         self._interval = 1.0 / rate
-        self._tolerance = (burst - 1) * self._interval
+        self._tolerance = (self.burst - 1) * self._interval
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()

@@ -1,6 +1,6 @@
-"""Reading the portal's answers: single calls, errors and ``batch`` results.
+"""Reading the portal's responses: single calls, errors and ``batch`` results.
 
-The portal serializes PHP arrays, so every map of an answer comes in one of
+The portal serializes PHP arrays, so every map of a response comes in one of
 two shapes: a JSON object, or a JSON list when its keys are exactly 0..n-1
 (an empty map is ``[]``). Readers here accept both.
 """
@@ -17,7 +17,7 @@ from exchange.bitrix24.errors import Bitrix24Error, CommandError
 
 @dataclass(frozen=True)
 class ResponseTime:
-    """The ``time`` block of a successful answer; every part is optional."""
+    """The ``time`` block of a successful response; every part is optional."""
 
     duration: float | None = None
     operating: float | None = None
@@ -28,7 +28,7 @@ class ResponseTime:
 
 @dataclass(frozen=True)
 class Response:
-    """A successful answer to one call."""
+    """A successful response to one call."""
 
     result: Any
     total: int | None = None
@@ -37,22 +37,22 @@ class Response:
 
 
 @dataclass(frozen=True)
-class ErrorAnswer:
-    """An answer that reports an error, before it is classified."""
+class ErrorResponse:
+    """A response that reports an error, before it is classified."""
 
     code: str
     description: str
     http_status: int
 
 
-def read_answer(
+def read_body(
     http_status: int, content_type: str, body: bytes
-) -> Mapping[str, Any] | ErrorAnswer:
-    """Return the JSON object of a successful answer or the error it reports.
+) -> Mapping[str, Any] | ErrorResponse:
+    """Return the JSON object of a successful response or the error it reports.
 
     An error is recognised by the presence of the ``error`` key (its code may
-    be ``""`` or ``0``), by a body that is not a JSON object (gateways answer
-    502 and 504 with HTML), or by an HTTP error status.
+    be ``""`` or ``0``), by a body that is not a JSON object (gateways respond
+    to 502 and 504 with HTML), or by an HTTP error status.
     """
     try:
         data = jsonio.loads(body) if body.strip() else None
@@ -60,19 +60,19 @@ def read_answer(
         data = None
     if not isinstance(data, dict):
         kind = content_type.split(";", maxsplit=1)[0].strip() or "no content type"
-        return ErrorAnswer(
+        return ErrorResponse(
             "",
             f"HTTP {http_status} with a body that is not a JSON object ({kind})",
             http_status,
         )
     if "error" in data:
-        return ErrorAnswer(
+        return ErrorResponse(
             error_code(data["error"]),
             str(data.get("error_description") or ""),
             http_status,
         )
     if http_status >= 400 or "result" not in data:
-        return ErrorAnswer("", f"HTTP {http_status} without a result", http_status)
+        return ErrorResponse("", f"HTTP {http_status} without a result", http_status)
     return data
 
 
@@ -84,7 +84,7 @@ def error_code(value: object) -> str:
 
 
 def parse_response(data: Mapping[str, Any]) -> Response:
-    """Build a ``Response`` from the JSON object of a successful answer."""
+    """Build a ``Response`` from the JSON object of a successful response."""
     return Response(
         result=data.get("result"),
         total=_optional_int(data.get("total")),
@@ -127,7 +127,7 @@ class BatchResult:
 
 
 def parse_batch(result: object, methods: Mapping[str, str]) -> BatchResult:
-    """Split a ``batch`` answer's ``result`` into per-command outcomes.
+    """Split a ``batch`` response's ``result`` into per-command outcomes.
 
     ``methods`` maps each command name that was sent to its REST method.
     """

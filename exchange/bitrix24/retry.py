@@ -42,7 +42,7 @@ class RetryPolicy:
         """Return the wait until an operating-time reset at wall time ``reset_at``.
 
         A reset time that is unknown or already past (a stale value from an
-        earlier answer) gives ``reset_wait_default``.
+        earlier response) gives ``reset_wait_default``.
         """
         if reset_at is None or reset_at <= now:
             return self.reset_wait_default

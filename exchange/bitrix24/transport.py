@@ -23,11 +23,11 @@ from exchange.bitrix24.errors import (
 )
 from exchange.bitrix24.limiter import LeakyBucket
 from exchange.bitrix24.responses import (
-    ErrorAnswer,
+    ErrorResponse,
     Response,
     ResponseTime,
     parse_response,
-    read_answer,
+    read_body,
 )
 from exchange.bitrix24.retry import RetryPolicy
 from exchange.bitrix24.webhook import (
@@ -40,13 +40,13 @@ log = logging.getLogger(__name__)
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
-# Share of the operating-time limit past which each answer logs a warning.
+# Share of the operating-time limit past which each response logs a warning.
 _OPERATING_WARNING_SHARE = 0.8
 
 
 @dataclass(frozen=True)
 class _Failure:
-    """One failed attempt: an error answer or a connection problem."""
+    """One failed attempt: an error response or a connection problem."""
 
     rule: ErrorRule
     code: str
@@ -96,6 +96,7 @@ class Transport:
         self.requests_sent = 0
         self.operating: dict[str, ResponseTime] = {}
         """Last ``time`` block with operating time, per REST method."""
+        self._operating_warned: set[str] = set()
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -103,7 +104,7 @@ class Transport:
         remove_log_filter(self._webhook)
 
     def post(self, method: str, payload: Mapping[str, Any]) -> Response:
-        """Send one REST call and return its successful answer.
+        """Send one REST call and return its successful response.
 
         Raises ``AccessDenied`` when the portal refuses the webhook,
         ``PortalUnavailable`` when retries run out, ``PortalMoved`` on a
@@ -117,7 +118,7 @@ class Transport:
             self._limiter.acquire()
             outcome = self._send_once(method, body)
             if isinstance(outcome, Response):
-                self._watch_operating_time(method, outcome.time)
+                self.watch_operating_time(method, outcome.time)
                 return outcome
 
             action = outcome.rule.action
@@ -162,15 +163,16 @@ class Transport:
 
         if http_response.status_code in _REDIRECT_STATUSES:
             raise self._moved(method, http_response)
-        answer = read_answer(
+        body_or_error = read_body(
             http_response.status_code,
             http_response.headers.get("content-type", ""),
             http_response.content,
         )
-        if isinstance(answer, ErrorAnswer):
-            rule = classify(answer.code, answer.http_status)
-            return _Failure(rule, answer.code, answer.description, answer.http_status)
-        return parse_response(answer)
+        if isinstance(body_or_error, ErrorResponse):
+            error = body_or_error
+            rule = classify(error.code, error.http_status)
+            return _Failure(rule, error.code, error.description, error.http_status)
+        return parse_response(body_or_error)
 
     def _retry_delay(self, method: str, action: Action, attempt: int) -> float:
         if action is Action.WAIT_RESET:
@@ -179,14 +181,20 @@ class Transport:
             return self._policy.reset_wait(reset_at, self._wall_clock())
         return self._policy.backoff(attempt)
 
-    def _watch_operating_time(self, method: str, time: ResponseTime) -> None:
+    def watch_operating_time(self, method: str, time: ResponseTime) -> None:
+        """Record a method's operating time and warn when it nears the limit."""
         if time.operating is None:
             return
         self.operating[method] = time
-        if time.operating >= _OPERATING_WARNING_SHARE * self._operating_limit:
+        if time.operating < _OPERATING_WARNING_SHARE * self._operating_limit:
+            self._operating_warned.discard(method)
+            return
+        # Warn once per method until its operating time falls again.
+        if method not in self._operating_warned:
+            self._operating_warned.add(method)
             log.warning(
                 "Bitrix24 %s used %.0f s of operating time in the last 10 minutes "
-                "(the portal refuses the method past about %.0f s)",
+                "(the portal rejects the method past about %.0f s)",
                 method,
                 time.operating,
                 self._operating_limit,
@@ -233,10 +241,10 @@ class Transport:
         next_delay: float | None = None,
     ) -> PortalUnavailable:
         if next_delay is None:
-            reason = f"after {attempts} attempts in {elapsed:.0f} s"
+            reason = f"after {attempts} attempt(s) in {elapsed:.0f} s"
         else:
             reason = (
-                f"after {attempts} attempts: the next retry in {next_delay:.0f} s "
+                f"after {attempts} attempt(s): the next retry in {next_delay:.0f} s "
                 f"would pass the retry time limit of "
                 f"{self._policy.max_retry_seconds:.0f} s"
             )
@@ -255,7 +263,7 @@ class Transport:
         parts = urllib.parse.urlsplit(location)
         target = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "another path"
         return PortalMoved(
-            f"Bitrix24 answered {method} with HTTP {http_response.status_code}, a "
+            f"Bitrix24 responded to {method} with HTTP {http_response.status_code}, a "
             f"redirect to {target}: the portal was probably renamed. Update the "
             f"webhook URL ({self._webhook.masked}) to the portal's new address.",
             method=method,

@@ -1,6 +1,6 @@
 """The inbound webhook URL, whose path carries a secret code.
 
-``https://<portal>/rest/<user id>/<code>/`` lets anyone who holds it act as
+``https://<portal>/rest/<user id>/<code>/`` lets anyone who has it act as
 that user, so the code never appears in a log, a message or a ``repr``:
 ``masked`` shows ``https://<portal>/rest/<user id>/***/`` instead.
 """
@@ -79,12 +79,12 @@ class ScrubSecretFilter(logging.Filter):
 
 
 def silence_http_logging(webhook: WebhookUrl) -> None:
-    """Keep httpx from logging request URLs, which hold the webhook's code.
+    """Keep httpx from logging request URLs, which contain the webhook's code.
 
-    httpx logs every request URL at INFO on the ``httpx`` logger; raising that
-    logger to WARNING drops those lines, and the filter scrubs the code from
-    any line that still passes (e.g. when a test lowers the level again).
-    httpcore logs hosts and ports but not paths.
+    httpx logs every request URL at INFO on the ``httpx`` logger (checked
+    with httpx 0.29), so that logger is raised to WARNING. The filter also scrubs the
+    code from any line that still passes, e.g. when a test lowers the level
+    again. httpcore logs hosts and ports but not paths.
     """
     http_logger = logging.getLogger("httpx")
     if http_logger.level < logging.WARNING:

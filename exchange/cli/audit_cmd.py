@@ -9,19 +9,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from exchange import jsonio
-from exchange.archive import Archive, Journal, RecordedEntry, prune, verify
+from exchange.archive import Archive, Journal, prune, verify
+from exchange.archive.entry import OUTCOMES
 from exchange.archive.names import escape_control
 from exchange.archive.query import find_touches, read_reply, resolve_entries
+from exchange.archive.render import (
+    entries_table,
+    entry_cells,
+    make_console,
+    print_entry,
+)
 from exchange.errors import EXIT_ATTENTION, EXIT_USAGE, ExchangeError
 from exchange.state.db import connect
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 _PATHS_KEY = "exchange.audit.paths"
 
@@ -68,8 +72,9 @@ def command(
 ) -> None:
     """Inspect the archived files and the hash-chained audit journal.
 
-    The options point at a copy of the state database and archive, for
-    example one taken for an audit; by default the configured ones are used.
+    By default the configured state database and folders are read. The
+    options point the commands at another copy, such as one taken for an
+    audit.
     """
     ctx.meta[_PATHS_KEY] = _PathOptions(state_path, archive_path, errors_path)
 
@@ -89,7 +94,7 @@ def command(
 @click.option("--kind", help="Only packages of this kind (e.g. orders).")
 @click.option(
     "--outcome",
-    type=click.Choice(["applied", "duplicate", "rejected", "written", "pruned"]),
+    type=click.Choice(OUTCOMES),
     help="Only entries with this outcome.",
 )
 @click.option(
@@ -122,10 +127,10 @@ def list_command(
     if as_json:
         _echo_json([entry.to_json() for entry in entries])
         return
-    table = _entries_table()
+    table = entries_table()
     for entry in entries:
-        table.add_row(*_entry_cells(entry))
-    _console().print(table)
+        table.add_row(*entry_cells(entry))
+    make_console().print(table)
     click.echo(f"{len(entries)} entries")
 
 
@@ -153,9 +158,9 @@ def show_command(ctx: click.Context, token: str, as_json: bool) -> None:
             [{**entry.to_json(), "reply": replies[entry.id]} for entry in entries]
         )
         return
-    console = _console()
+    output = make_console()
     for entry in entries:
-        _print_entry(console, entry, replies[entry.id])
+        print_entry(output, entry, replies[entry.id])
 
 
 _FIND_OPTIONS = {
@@ -216,10 +221,10 @@ def find_command(
     if not touches:
         click.echo(f"No journal entry mentions {escape_control(value)!r}.")
         return
-    table = _entries_table(extra="Status")
+    table = entries_table(extra="Status")
     for touch in touches:
-        table.add_row(*_entry_cells(touch.entry), ", ".join(touch.statuses))
-    _console().print(table)
+        table.add_row(*entry_cells(touch.entry, ", ".join(touch.statuses)))
+    make_console().print(table)
 
 
 @command.command(name="verify")
@@ -363,99 +368,5 @@ def _date(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
-def _console() -> Console:
-    return Console(highlight=False, markup=False, emoji=False)
-
-
 def _echo_json(value: Any) -> None:
     click.echo(jsonio.dumps(value, indent=True).decode("utf-8"))
-
-
-def _entries_table(extra: str | None = None) -> Table:
-    table = Table(show_edge=False)
-    for header in ("ID", "Processed (UTC)", "Dir", "Kind", "Sender", "No."):
-        table.add_column(header, no_wrap=True)
-    table.add_column("File", overflow="fold")
-    table.add_column("Outcome", no_wrap=True)
-    table.add_column("Counts", overflow="fold")
-    if extra:
-        table.add_column(extra, overflow="fold")
-    return table
-
-
-def _entry_cells(entry: RecordedEntry) -> list[Text]:
-    outcome = entry.outcome + (" (pruned)" if entry.pruned_at else "")
-    values = [
-        str(entry.id),
-        entry.processed_at[:19].replace("T", " "),
-        entry.direction or "-",
-        entry.kind,
-        entry.sender,
-        "" if entry.number is None else str(entry.number),
-        entry.file_name,
-        outcome,
-        _counts_text(entry.counts),
-    ]
-    return [Text(escape_control(value)) for value in values]
-
-
-def _counts_text(counts: Any) -> str:
-    if not isinstance(counts, dict):
-        return str(counts)
-    return ", ".join(f"{status} {number}" for status, number in sorted(counts.items()))
-
-
-def _print_entry(console: Console, entry: RecordedEntry, reply: str | None) -> None:
-    console.rule(Text(f"Entry {entry.id}"))
-    for label, value in _entry_fields(entry):
-        console.print(Text(f"{label + ':':<14} {escape_control(value)}"))
-    for error in entry.errors:
-        console.print(Text(f"  error: {escape_control(str(error))}"))
-    if isinstance(entry.details, list) and entry.details:
-        console.print(_details_table(entry.details))
-    elif entry.details is not None:
-        console.print(Text(jsonio.dumps_text(entry.details, indent=True)))
-    if entry.reply_path:
-        console.print(Text(f"Reply {entry.reply_path}:"))
-        console.print(Text(reply if reply is not None else "(not in the archive)"))
-
-
-def _entry_fields(entry: RecordedEntry) -> Iterator[tuple[str, str]]:
-    yield "Direction", entry.direction or "-"
-    yield "File", entry.file_name
-    yield "Kind", entry.kind
-    yield "Package id", entry.package_id
-    yield "Sender", entry.sender
-    yield "Number", "" if entry.number is None else str(entry.number)
-    yield "Received", entry.received_at or ""
-    yield "Processed", entry.processed_at
-    yield "Outcome", entry.outcome
-    yield "Counts", _counts_text(entry.counts)
-    yield "Size", f"{entry.size} bytes"
-    yield "SHA-256", entry.sha256
-    yield "Archived as", entry.archive_path
-    yield "Entry hash", entry.entry_hash
-    if entry.pruned_at:
-        yield "Pruned", entry.pruned_at
-
-
-def _details_table(rows: list[Any]) -> Table:
-    columns: list[str] = []
-    for row in rows:
-        if isinstance(row, dict):
-            columns.extend(name for name in row if name not in columns)
-    table = Table(show_edge=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        if isinstance(row, dict):
-            table.add_row(*(Text(escape_control(_cell(row.get(c)))) for c in columns))
-    return table
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ from pydantic import SecretStr
 from exchange import jsonio
 from exchange.cli.context import AppContext
 from exchange.config.example import EXAMPLE
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 @click.group("config")
@@ -57,11 +60,16 @@ def _toml_lines(data: dict[str, Any], prefix: str = "") -> list[str]:
     tables = {key: value for key, value in data.items() if isinstance(value, dict)}
     for key, value in data.items():
         if key not in tables:
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
     for key, value in tables.items():
-        name = f"{prefix}{key}"
+        name = f"{prefix}{_toml_key(key)}"
         lines.extend(["", f"[{name}]", *_toml_lines(value, f"{name}.")])
     return lines
+
+
+def _toml_key(key: str) -> str:
+    # Bare TOML keys are ASCII only; 1C value names need quotes.
+    return key if _BARE_KEY.match(key) else jsonio.dumps_text(key)
 
 
 def _toml_value(value: Any) -> str:

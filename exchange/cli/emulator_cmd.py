@@ -11,7 +11,11 @@ import click
 
 from exchange.emulator import Emulator
 
-DEMO_SEED = Path(__file__).resolve().parents[2] / "samples" / "bitrix24" / "portal.json"
+# The demo seed in a source checkout, and where a wheel installs the samples.
+DEMO_SEED_CANDIDATES = (
+    Path(__file__).resolve().parents[2] / "samples" / "bitrix24" / "portal.json",
+    Path(__file__).resolve().parents[1] / "_samples" / "bitrix24" / "portal.json",
+)
 
 
 @click.command("emulator")
@@ -82,8 +86,10 @@ def command(
     webhook_code: str,
 ) -> None:
     """Serve an emulated Bitrix24 inbound webhook until SIGINT or SIGTERM."""
-    if seed_path is None and DEMO_SEED.is_file():
-        seed_path = DEMO_SEED
+    if seed_path is None:
+        seed_path = next(
+            (path for path in DEMO_SEED_CANDIDATES if path.is_file()), None
+        )
     emulator = Emulator(
         seed_path,
         host=host,

@@ -15,6 +15,11 @@ COMMAND_MODULES = [
     "exchange.cli.audit_cmd",
     "exchange.cli.emulator_cmd",
     "exchange.cli.run_cmd",
+    "exchange.cli.validate_cmd",
+    "exchange.cli.demo_cmd",
+    "exchange.cli.status_cmd",
+    "exchange.cli.check_cmd",
+    "exchange.cli.counterparties_cmd",
 ]
 
 

@@ -47,12 +47,13 @@ realization_date = "UF_CRM_..."   # Дата реализации (date or date-
 
 # Name a list item for a 1C payment status when its text differs from
 # "Не оплачен", "Оплачен частично", "Оплачен полностью". Keys are the 1C value
-# names; each value is one of { id = N }, { xml_id = "..." }, { text = "..." }.
+# names, in quotes because they are Cyrillic; each value is one of
+# { id = N }, { xml_id = "..." } or { text = "..." }.
 # This table is read from this file only.
 [bitrix24.payment_status_items]
-# НеОплачен = { id = 45 }
-# ОплаченЧастично = { xml_id = "PARTIAL" }
-# ОплаченПолностью = { text = "Оплачено" }
+# "НеОплачен" = { id = 45 }
+# "ОплаченЧастично" = { xml_id = "PARTIAL" }
+# "ОплаченПолностью" = { text = "Оплачено" }
 
 [orders]
 retry_pending_seconds = 300   # how often the daemon retries pending orders, seconds

@@ -22,7 +22,7 @@ WRITE_UTF8: Final = (
 )
 
 
-class DecodingFailed(Exception):
+class DecodingError(Exception):
     """The file cannot be turned into a JSON value; ``problem`` says why."""
 
     def __init__(self, problem: Problem) -> None:
@@ -45,19 +45,19 @@ def size_problem(size: int, max_bytes: int) -> Problem | None:
 def parse_json(data: bytes) -> Any:
     """Strip one UTF-8 byte order mark and parse the JSON text.
 
-    Raises ``DecodingFailed`` for another encoding, invalid UTF-8 or JSON
+    Raises ``DecodingError`` for another encoding, invalid UTF-8 or JSON
     syntax errors, with the position of the error.
     """
     for bom, name in _WIDE_BOMS:
         if data.startswith(bom):
-            raise DecodingFailed(
+            raise DecodingError(
                 Problem("", "", f"file is encoded as {name}; {WRITE_UTF8}")
             )
     text = data.removeprefix(UTF8_BOM)
     try:
         return jsonio.loads(text)
     except jsonio.JSONDecodeError as error:
-        raise DecodingFailed(_diagnose(text, error)) from None
+        raise DecodingError(_diagnose(text, error)) from None
 
 
 def _diagnose(data: bytes, error: jsonio.JSONDecodeError) -> Problem:

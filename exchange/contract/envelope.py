@@ -18,7 +18,9 @@ MAIN_ARRAYS: Final = {
     PackageKind.COUNTERPARTIES_RECEIPT: "results",
 }
 _UUID: Final = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
-_INCOMING_LIST: Final = ", ".join(kind.value for kind in PackageKind if kind in INCOMING_KINDS)
+_INCOMING_LIST: Final = ", ".join(
+    kind.value for kind in PackageKind if kind in INCOMING_KINDS
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ def read_envelope(document: Any) -> EnvelopeInfo | None:
         else None,
         kind=kind if isinstance(kind, str) else None,
         sender=sender if isinstance(sender, str) else None,
-        number=number if isinstance(number, int) and not isinstance(number, bool) else None,
+        number=number
+        if isinstance(number, int) and not isinstance(number, bool)
+        else None,
     )
 
 
@@ -57,7 +61,7 @@ def envelope_problems(document: Any) -> list[Problem]:
             Problem(
                 "",
                 show_value(document),
-                "file must hold one JSON object (the package envelope with its records)",
+                "file must hold one JSON object: the package envelope with its records",
             )
         ]
     if is_xdto(document):
@@ -96,7 +100,10 @@ def _kind_problems(document: dict[str, Any]) -> list[Problem]:
                 f"accepted from 1C; files from 1C have one of: {_INCOMING_LIST}"
             )
         else:
-            message = f"unknown package kind (Вид пакета); files from 1C have one of: {_INCOMING_LIST}"
+            message = (
+                "unknown package kind (Вид пакета); files from 1C have one of: "
+                f"{_INCOMING_LIST}"
+            )
         return [Problem("/kind", shown, message)]
     expected = MAIN_ARRAYS[PackageKind(kind)]
     if expected in document:

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from exchange.contract.build import build_package
-from exchange.contract.decoding import DecodingFailed, parse_json, size_problem
+from exchange.contract.decoding import DecodingError, parse_json, size_problem
 from exchange.contract.enums import INCOMING_KINDS, PackageKind
 from exchange.contract.envelope import EnvelopeInfo, envelope_problems, read_envelope
 from exchange.contract.models import IncomingPackage, OrdersPackage
@@ -29,6 +29,7 @@ from exchange.contract.validation import schema_problems
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_TIMEZONE = ZoneInfo("Europe/Moscow")
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_ERRORS = 100
 
@@ -37,7 +38,7 @@ DEFAULT_MAX_ERRORS = 100
 class ContractSettings:
     """Settings of parsing and validation."""
 
-    timezone: ZoneInfo = ZoneInfo("Europe/Moscow")
+    timezone: ZoneInfo = DEFAULT_TIMEZONE
     """Time zone of the 1C base; date-times without offset are local to it."""
     max_bytes: int = DEFAULT_MAX_BYTES
     """Largest file accepted, in bytes (``[inbox] max_file_mib``)."""
@@ -70,7 +71,9 @@ class LoadedFile:
         return bool(self.problems)
 
 
-def load_file(path: Path, settings: ContractSettings = ContractSettings()) -> LoadedFile:
+def load_file(
+    path: Path, settings: ContractSettings = ContractSettings()
+) -> LoadedFile:
     """Read and check one file; its size is checked before it is read."""
     size = path.stat().st_size
     problem = size_problem(size, settings.max_bytes)
@@ -116,7 +119,7 @@ def _load(data: bytes, source_name: str, settings: ContractSettings) -> LoadedFi
         return _reject(result, [problem], settings)
     try:
         document = parse_json(data)
-    except DecodingFailed as failure:
+    except DecodingError as failure:
         return _reject(result, [failure.problem], settings)
     result.envelope = read_envelope(document)
     problems = envelope_problems(document)
@@ -148,7 +151,9 @@ def validate_outgoing(kind: PackageKind, document: Mapping[str, Any]) -> list[Pr
     and a rejection's ``errors_total`` must be at least its ``count``.
     """
     if kind in INCOMING_KINDS:
-        raise ValueError(f"{kind.value} is an incoming kind, not written by the service")
+        raise ValueError(
+            f"{kind.value} is an incoming kind, not written by the service"
+        )
     problems = schema_problems(kind, document)
     if problems:
         return problems

@@ -9,27 +9,33 @@ from jsonschema import ValidationError
 
 from exchange.contract.enums import PackageKind
 from exchange.contract.problems import Problem, pointer, show_value
-from exchange.contract.schemas import definition_name, field_schema
+from exchange.contract.schemas import common_schema, definition_name, field_schema
 
 # For each value definition of common.schema.json: what a bad value is not,
 # and how the field must be written.
 VALUE_RULES: Final[Mapping[str, tuple[str, str]]] = {
     "date": (
         "is not a date",
-        "must be written as YYYY-MM-DD (a date-time is accepted, its time is "
-        'ignored), or 0001-01-01T00:00:00, "" or null for empty',
+        (
+            "must be written as YYYY-MM-DD (a date-time is accepted, its time is "
+            'ignored), or 0001-01-01T00:00:00, "" or null for empty'
+        ),
     ),
     "date_time": (
         "is not a date-time",
-        "must be written as YYYY-MM-DDThh:mm:ss, optionally with a fraction and "
-        'Z or an offset such as +03:00, or 0001-01-01T00:00:00, "" or null for '
-        "empty",
+        (
+            "must be written as YYYY-MM-DDThh:mm:ss, optionally with a fraction and "
+            'Z or an offset such as +03:00, or 0001-01-01T00:00:00, "" or null for '
+            "empty"
+        ),
     ),
     "required_date_time": (
         "is not a date-time",
-        "must be set and written as YYYY-MM-DDThh:mm:ss, optionally with a "
-        "fraction and Z or an offset such as +03:00; the empty date is not "
-        "accepted here",
+        (
+            "must be set and written as YYYY-MM-DDThh:mm:ss, optionally with a "
+            "fraction and Z or an offset such as +03:00; the empty date is not "
+            "accepted here"
+        ),
     ),
     "local_date_time": (
         "is not a local date-time",
@@ -37,13 +43,17 @@ VALUE_RULES: Final[Mapping[str, tuple[str, str]]] = {
     ),
     "reference": (
         "is not a reference",
-        "must be a UUID (Ссылка.УникальныйИдентификатор()), or "
-        '00000000-0000-0000-0000-000000000000, "" or null for none',
+        (
+            "must be a UUID (Ссылка.УникальныйИдентификатор()), or "
+            '00000000-0000-0000-0000-000000000000, "" or null for none'
+        ),
     ),
     "required_reference": (
         "is not a reference",
-        "must be the UUID of the object (Ссылка.УникальныйИдентификатор()) and "
-        "must not be the empty reference",
+        (
+            "must be the UUID of the object (Ссылка.УникальныйИдентификатор()) and "
+            "must not be the empty reference"
+        ),
     ),
     "uuid": (
         "is not a UUID",
@@ -52,8 +62,10 @@ VALUE_RULES: Final[Mapping[str, tuple[str, str]]] = {
     "lower_uuid": ("is not a lower-case UUID", "must be a UUID in lower case"),
     "enumeration": (
         "is not a known value",
-        'must be the value name or its presentation as a string, or "" or null '
-        "for empty",
+        (
+            'must be the value name or its presentation as a string, or "" or null '
+            "for empty"
+        ),
     ),
     "string_or_null": ("is not a string", 'must be a string, or "" or null for empty'),
     "flag": ("is not a boolean", "must be true or false (without quotes)"),
@@ -109,14 +121,22 @@ def field_label(schema: Mapping[str, Any], path: tuple[str | int, ...]) -> str:
 
 
 def value_problem(
-    kind: PackageKind, path: tuple[str | int, ...], value: Any, detail: str = ""
+    kind: PackageKind,
+    path: tuple[str | int, ...],
+    value: Any,
+    detail: str = "",
+    definition: str | None = None,
 ) -> Problem:
-    """Describe a value that breaks the rule of its field."""
+    """Describe a value that breaks the rule of its field.
+
+    ``definition`` names the common definition that the value broke; by
+    default it is the one the field's schema refers to.
+    """
     schema = field_schema(kind, path)
     label = field_label(schema, path)
     if is_xdto(value):
         return Problem(pointer(path), show_value(value), f"{label} {XDTO_RULE}")
-    rule = VALUE_RULES.get(definition_name(schema) or "")
+    rule = VALUE_RULES.get(definition or definition_name(schema) or "")
     if rule is not None:
         noun, how = rule
         message = f"{noun}; {label} {how}"
@@ -132,25 +152,28 @@ def translate(kind: PackageKind, error: ValidationError) -> list[Problem]:
     path = tuple(error.absolute_path)
     keyword = error.validator
     instance = error.instance
+    # jsonschema types these attributes as possibly unset; errors from
+    # iter_errors always carry them.
+    expected: Any = error.validator_value
+    error_schema: Any = error.schema
     if keyword in {"type", "pattern", "not"}:
         return [_type_or_pattern(kind, path, instance, error)]
     if keyword == "required":
-        return _missing(kind, path, instance, error.validator_value)
+        return _missing(kind, path, instance, expected)
     if keyword == "additionalProperties":
-        return _unknown_fields(kind, path, instance, error.schema)
+        return _unknown_fields(path, instance, error_schema)
     if is_xdto(instance):
         return [value_problem(kind, path, instance)]
     schema = field_schema(kind, path)
     label = field_label(schema, path)
     shown = show_value(instance)
-    expected = error.validator_value
     if keyword == "const":
         message = f"{label} must be {show_value(expected)}"
     elif keyword == "enum":
         choices = ", ".join(str(choice) for choice in expected)
         message = f"is not one of the allowed values; {label} must be one of: {choices}"
     elif keyword in {"minLength", "maxLength"}:
-        message = _length_message(label, error.schema)
+        message = _length_message(label, error_schema)
     elif keyword == "minimum":
         message = f"{label} must be at least {expected}"
     else:
@@ -165,16 +188,26 @@ def _type_or_pattern(
     error: ValidationError,
 ) -> Problem:
     schema = field_schema(kind, path)
+    # A conditional branch (if/else) may apply another definition than the
+    # field's own, so the definition comes from the failing schema itself.
+    definition = _common_definition(error.schema) or definition_name(schema)
     if error.validator in {"pattern", "not"} or is_xdto(instance):
-        return value_problem(kind, path, instance)
-    if definition_name(schema) in VALUE_RULES:
-        return value_problem(kind, path, instance)
-    expected = error.validator_value
+        return value_problem(kind, path, instance, definition=definition)
+    if definition in VALUE_RULES:
+        return value_problem(kind, path, instance, definition=definition)
+    expected: Any = error.validator_value
     expected_list = [expected] if isinstance(expected, str) else list(expected)
     names = " or ".join(_JSON_TYPE_NAMES.get(name, name) for name in expected_list)
     label = field_label(schema, path)
     message = f"is {json_type_name(instance)}; {label} must be {names}"
     return Problem(pointer(path), show_value(instance), message)
+
+
+def _common_definition(schema: Any) -> str | None:
+    for name, definition in common_schema()["$defs"].items():
+        if definition is schema:
+            return str(name)
+    return None
 
 
 def _missing(
@@ -204,7 +237,6 @@ def _missing(
 
 
 def _unknown_fields(
-    kind: PackageKind,
     path: tuple[str | int, ...],
     instance: Any,
     schema: Mapping[str, Any],

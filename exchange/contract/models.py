@@ -7,7 +7,7 @@ dates are ``datetime.date``; empty dates are ``None``; arrays are tuples.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -28,7 +28,7 @@ class Envelope(_Frozen):
     package_id: str
     sender: str
     number: int
-    created_at: datetime
+    created_at: dt.datetime
 
 
 class Order(_Frozen):
@@ -36,15 +36,15 @@ class Order(_Frozen):
 
     ref: str
     number: str
-    date: datetime
+    date: dt.datetime
     document_number: str | None
     """Номер документа, trimmed; ``None`` when empty."""
     parent_ref: str | None
     payment_status: PaymentStatus | None
-    realization_date: date | None
+    realization_date: dt.date | None
     deletion_mark: bool = False
     posted: bool = True
-    modified_at: datetime | None = None
+    modified_at: dt.datetime | None = None
 
 
 class OrdersPackage(Envelope):

@@ -83,7 +83,10 @@ def _ecma_regex(pattern: str) -> re.Pattern[str]:
 
 
 def _ecma_pattern(
-    validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]
+    validator: Any,
+    pattern: str,
+    instance: Any,
+    schema: Mapping[str, Any],  # noqa: ARG001 (the keyword signature of jsonschema)
 ) -> Iterator[jsonschema.ValidationError]:
     if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(
         instance
@@ -91,7 +94,7 @@ def _ecma_pattern(
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_EcmaValidator = jsonschema.validators.extend(
+_EcmaValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft202012Validator, {"pattern": _ecma_pattern}
 )
 
@@ -114,10 +117,11 @@ def fast_validator(kind: PackageKind) -> Any:
     than the pure-Python validator; when it fails, the detailed validator
     lists the violations. A parity test keeps the two in agreement.
     """
-    common = common_schema()
+    common: Any = common_schema()
     registry = jsonschema_rs.Registry([(common["$id"], common)])
+    schema: Any = schema_for(kind)
     return jsonschema_rs.Draft202012Validator(
-        schema_for(kind), registry=registry, validate_formats=True, offline=True
+        schema, registry=registry, validate_formats=True, offline=True
     )
 
 

@@ -36,7 +36,7 @@ def _duplicate_refs(orders: Sequence[Order]) -> list[OrderProblem]:
     by_ref: defaultdict[str, list[int]] = defaultdict(list)
     for index, ref in enumerate(refs):
         by_ref[ref].append(index)
-    problems = []
+    problems: list[OrderProblem] = []
     for ref, indexes in by_ref.items():
         if len(indexes) < 2:
             continue
@@ -93,11 +93,11 @@ def _parent_cycles(orders: Sequence[Order]) -> list[OrderProblem]:
         finished.update(trail)
     problems = []
     for index, order in enumerate(orders):
-        cycle = cycles.get(order.ref)
-        if cycle is None:
+        members = cycles.get(order.ref)
+        if members is None:
             continue
-        start = cycle.index(order.ref)
-        loop = [*cycle[start:], *cycle[:start], order.ref]
+        position = members.index(order.ref)
+        loop = [*members[position:], *members[:position], order.ref]
         chain = " → ".join(number_of.get(ref, ref) for ref in loop)
         message = (
             f"parent orders form a cycle: {chain} (each arrow leads to Головной "
@@ -114,16 +114,16 @@ def _shared_document_numbers(orders: Sequence[Order]) -> list[OrderProblem]:
     counted = [
         (index, order.document_number)
         for index, order in enumerate(orders)
-        if order.parent_ref is None
+        if order.document_number is not None
+        and order.parent_ref is None
         and order.posted
         and not order.deletion_mark
-        and order.document_number is not None
     ]
     if len({number for _, number in counted}) == len(counted):
         return []
     by_number: defaultdict[str, list[int]] = defaultdict(list)
     for index, number in counted:
-        by_number[number].append(index)  # type: ignore[index]
+        by_number[number].append(index)
     problems = []
     for number, indexes in by_number.items():
         if len(indexes) < 2 or len({orders[index].ref for index in indexes}) < 2:

@@ -51,7 +51,9 @@ def schema_problems(kind: PackageKind, document: Mapping[str, Any]) -> list[Prob
 
 def _xdto_records(kind: PackageKind, document: Mapping[str, Any]) -> list[Problem]:
     array_name = MAIN_ARRAYS.get(kind)
-    records = document.get(array_name) if array_name else None
+    if array_name is None:
+        return []
+    records = document.get(array_name)
     if not isinstance(records, list):
         return []
     return [

@@ -15,6 +15,7 @@ from exchange.errors import ConfigError
 
 if TYPE_CHECKING:
     from exchange.bitrix24 import Bitrix24Client
+    from exchange.bitrix24.client import Command
     from exchange.config.settings import CounterpartiesSettings
 
 Entity = Literal["company", "contact"]
@@ -71,7 +72,9 @@ def check_fields(client: Bitrix24Client, fields: FlowFields) -> None:
     }
     wanted.setdefault("company", []).append(("ref_field", fields.company_ref_field))
     wanted.setdefault("contact", []).append(("ref_field", fields.contact_ref_field))
-    commands = {entity: (f"crm.{entity}.fields", {}) for entity in wanted}
+    commands: dict[str, Command] = {
+        entity: (f"crm.{entity}.fields", {}) for entity in wanted
+    }
     outcome = client.batch(commands)
     for entity, checks in wanted.items():
         error = outcome.errors.get(entity)

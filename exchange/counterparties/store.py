@@ -191,7 +191,9 @@ class CounterpartyStore:
 
     def catalog_received(self) -> bool:
         """Tell whether any catalog package was applied."""
-        row = self.conn.execute("SELECT 1 FROM counterparty_catalog_received").fetchone()
+        row = self.conn.execute(
+            "SELECT 1 FROM counterparty_catalog_received"
+        ).fetchone()
         return row is not None
 
     def catalog_entries(self) -> list[CatalogEntry]:
@@ -282,7 +284,9 @@ class CounterpartyStore:
 
     def registry_refs(self) -> dict[ItemKey, str]:
         """Return every reference that a receipt reported, by item."""
-        rows = self.conn.execute("SELECT entity, b24_id, ref FROM counterparty_registry")
+        rows = self.conn.execute(
+            "SELECT entity, b24_id, ref FROM counterparty_registry"
+        )
         return {(row["entity"], int(row["b24_id"])): row["ref"] for row in rows}
 
     def record_ref(

@@ -22,11 +22,11 @@ logger = logging.getLogger(__name__)
 class Emulator:
     """A Bitrix24 portal's inbound webhook served on a local port.
 
-    ``requests_per_second`` and ``burst`` set the leaky bucket;
+    ``requests_per_second`` and ``burst`` set the leaky bucket.
     ``operating_limit_seconds`` is the operating time allowed per method in
-    ten minutes and ``execution_seconds`` the simulated time each call
-    costs; ``in_operator_on_uf`` is ``supported``, ``ignored`` or ``error``
-    (what ``@`` does on custom fields in list filters).
+    ten minutes, and ``execution_seconds`` is the simulated time each call
+    costs. ``in_operator_on_uf`` (``supported``, ``ignored`` or ``error``)
+    sets what ``@`` does on custom fields in list filters.
     """
 
     def __init__(
@@ -95,6 +95,7 @@ class Emulator:
             raise RuntimeError("the emulator is already running")
         self._stopping.clear()
         self._server = EmulatorHTTPServer((self.host, self.port), self)
+        # stop() waits until the serve loop polls again, so the poll is short.
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.01},
@@ -174,8 +175,8 @@ class Emulator:
     def control(self, action: str, body: bytes) -> tuple[int, dict[str, Any]]:
         """Run an action of the JSON control endpoint ``/_emulator/<action>``.
 
-        Actions: ``faults`` (the body holds :meth:`FaultQueue.add`'s
-        arguments), ``outage`` (``{"on": true}``), ``clear``, ``stats``,
+        Actions: ``faults`` (the body contains the arguments of
+        :meth:`FaultQueue.add`), ``outage`` (``{"on": true}``), ``clear``, ``stats``,
         ``stats/reset``, ``limits`` (``{"requests_per_second", "burst"}``).
         """
         try:

@@ -3,7 +3,7 @@
 Values are stored as a portal returns them from classic ``crm.*`` methods:
 IDs and numbers as strings, booleans as ``"1"``/``"0"``, list fields as the
 item ID, dates and datetimes as ISO 8601 in the portal's time zone. A date
-field holds midnight UTC of its date, so in Moscow ``2024-01-15`` reads back
+field stores midnight UTC of its date, so in Moscow ``2024-01-15`` reads back
 as ``2024-01-15T03:00:00+03:00``.
 """
 
@@ -275,7 +275,9 @@ def normalize(definition: FieldDef, value: Any, zone: tzinfo) -> Any:
         return IGNORED if kind in {"date", "datetime"} else None
     if isinstance(value, (list, dict)) and not definition.multiple:
         return IGNORED
-    text = "1" if value is True else "0" if value is False else str(value)
+    text = str(value)
+    if isinstance(value, bool):
+        text = "1" if value else "0"
     if kind == "boolean":
         return "1" if text.strip().lower() in _TRUE_TEXTS else "0"
     if text == "":

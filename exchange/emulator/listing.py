@@ -52,6 +52,8 @@ def parse_filter(
             if in_operator_on_uf == "ignored":
                 continue
             if in_operator_on_uf == "error":
+                # NOTE: the error code and text a real portal returns here are
+                # not known; this is a plausible 400 error, not a recorded one.
                 raise MethodError(
                     400,
                     "",
@@ -101,32 +103,32 @@ def _matches_one(
 
 
 def _test(
-    operator: str, definition: FieldDef | None, stored: Any, wanted: Any, zone: tzinfo
+    operator: str, definition: FieldDef | None, stored: Any, expected: Any, zone: tzinfo
 ) -> bool:
     if operator == "%":
         if stored is None:
             return False
-        needle = str(values_of(wanted)[0]).lower() if wanted is not None else ""
+        needle = str(values_of(expected)[0]).lower() if expected is not None else ""
         return needle in str(stored).lower()
     stored_key = comparison_key(definition, stored, zone)
     if operator in {"=", "@"}:
-        wanted_values = (
-            values_of(wanted) if isinstance(wanted, (list, dict)) else [wanted]
+        expected_values = (
+            values_of(expected) if isinstance(expected, (list, dict)) else [expected]
         )
         return any(
             stored_key == comparison_key(definition, value, zone)
-            for value in wanted_values
+            for value in expected_values
         )
-    wanted_key = comparison_key(definition, wanted, zone)
-    if stored_key[0] == 0 and wanted_key[0] != 0:
+    expected_key = comparison_key(definition, expected, zone)
+    if stored_key[0] == 0 and expected_key[0] != 0:
         return False
     if operator == ">":
-        return stored_key > wanted_key
+        return stored_key > expected_key
     if operator == ">=":
-        return stored_key >= wanted_key
+        return stored_key >= expected_key
     if operator == "<":
-        return stored_key < wanted_key
-    return stored_key <= wanted_key
+        return stored_key < expected_key
+    return stored_key <= expected_key
 
 
 def resolve_select(raw_select: Any, definitions: Mapping[str, FieldDef]) -> list[str]:
@@ -186,7 +188,7 @@ def _sort_key(
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a list answer with the portal's ``total`` and ``next``."""
+    """One page of a list response with the portal's ``total`` and ``next``."""
 
     rows: list[dict[str, Any]]
     total: int

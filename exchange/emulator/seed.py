@@ -21,10 +21,10 @@ A seed is an object with these keys, all optional::
       "addresses": [{"TYPE_ID": 6, "ENTITY_TYPE_ID": 8, "ENTITY_ID": 1, ...}]
     }
 
-Field ``type`` is a user field type of the portal (``string``,
-``enumeration``, ``date``, ``datetime``, ``boolean``, ``double``,
-``integer``); ``label`` is the name people see; ``id`` is the user field ID
-(assigned from 1001 up when absent); ``multiple`` and ``required`` are
+Field ``type`` is a user field type of the portal: ``string``,
+``enumeration``, ``date``, ``datetime``, ``boolean``, ``double`` or
+``integer``. ``label`` is the name people see. ``id`` is the user field ID,
+assigned from 1001 up when absent. ``multiple`` and ``required`` are
 booleans. Rows are written as ``crm.*.update`` writes them, so a date field
 takes ``"2026-11-20"`` and a list field takes the item ID; read-only ``ID``,
 ``DATE_CREATE`` and ``DATE_MODIFY`` may be given too. The three Russian
@@ -82,6 +82,7 @@ def load_seed(
     settings = seed.get("portal") or {}
     portal = Portal(str(settings.get("timezone", "Europe/Moscow")), user_id=user_id)
     _load_fields(portal, seed.get("fields") or {})
+
     for preset in seed.get("presets") or []:
         preset_id = int(preset.get("ID", 0))
         if preset_id in portal.presets:
@@ -90,12 +91,14 @@ def load_seed(
             )
         else:
             portal.add_preset(**preset)
+
     for company in seed.get("companies") or []:
         portal.add_company(**company)
     for contact in seed.get("contacts") or []:
         portal.add_contact(**contact)
     for deal in seed.get("deals") or []:
         portal.add_deal(**deal)
+
     for requisite in seed.get("requisites") or []:
         portal.add_requisite(**requisite)
     for bank_detail in seed.get("bank_details") or []:

@@ -1,9 +1,9 @@
-"""HTTP layer of the emulator: webhook paths, authorization and answers.
+"""HTTP layer of the emulator: webhook paths, authorization and responses.
 
 Requests go through these steps: path match, statistics, injected faults,
 webhook authorization (401), known method (404), request rate (503), then
 the method itself. Paths outside ``/rest/`` other than the control endpoint
-answer 404 like an unknown method.
+get 404 like an unknown method.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
 
 class WebhookHandler(BaseHTTPRequestHandler):
-    """Answers one HTTP request as a Bitrix24 portal would."""
+    """Responds to one HTTP request as a Bitrix24 portal would."""
 
     server: EmulatorHTTPServer
     protocol_version = "HTTP/1.1"
@@ -81,6 +81,12 @@ class WebhookHandler(BaseHTTPRequestHandler):
     sys_version = ""
     # Idle keep-alive connections close after this many seconds.
     timeout = 30
+
+    def setup(self) -> None:
+        """Turn Nagle's algorithm off: headers and body go out in separate
+        writes, and with it each response would wait for a delayed ACK (~40 ms)."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         """Handle a GET request."""
@@ -114,7 +120,9 @@ class WebhookHandler(BaseHTTPRequestHandler):
                 self._drop_connection()
                 return
             if fault.status is not None:
-                logger.info("fault: answering %s with HTTP %s", method, fault.status)
+                logger.info(
+                    "fault: responding to %s with HTTP %s", method, fault.status
+                )
                 html = fault.html_body()
                 if html is not None:
                     self._send(fault.status, html.encode(), "text/html")

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from exchange import jsonio
 from exchange.archive import Archive, Journal, JournalEntry, RecordedEntry
 from exchange.cli.audit_cmd import command
-from exchange.cli.main import cli
+from exchange.cli.context import AppContext
 from exchange.state.db import connect
 from tests.archive.conftest import FixedClock, Roots, record_package
 
@@ -85,9 +85,8 @@ def audit(roots: Roots, *args: str) -> Result:
     """Run ``exchange audit`` with explicit paths, as an auditor on a copy would."""
     runner = CliRunner(env={"COLUMNS": "240"})
     return runner.invoke(
-        cli,
+        command,
         [
-            "audit",
             "--state",
             str(roots.state),
             "--archive",
@@ -96,7 +95,13 @@ def audit(roots: Roots, *args: str) -> Result:
             str(roots.errors),
             *args,
         ],
+        obj=AppContext(config_path=None),
     )
+
+
+def with_config(config: Path, *args: str) -> Result:
+    """Run ``exchange --config CONFIG audit ARGS``."""
+    return CliRunner().invoke(command, list(args), obj=AppContext(str(config)))
 
 
 def test_list_table(roots: Roots, populated: list[RecordedEntry]) -> None:
@@ -173,7 +178,7 @@ def test_show_by_file_name(roots: Roots, populated: list[RecordedEntry]) -> None
 
 
 def test_show_unknown(roots: Roots, populated: list[RecordedEntry]) -> None:
-    """show with a token that matches nothing exits 1 and says so."""
+    """show with a token that matches nothing exits 1 with an error."""
     result = audit(roots, "show", "nothing.json")
     assert result.exit_code == 1
     assert "no journal entry has the id, package id or file name" in result.stderr
@@ -212,7 +217,7 @@ def test_find_other_keys(roots: Roots, populated: list[RecordedEntry]) -> None:
 
 
 def test_find_nothing(roots: Roots, populated: list[RecordedEntry]) -> None:
-    """find with no match exits 0 and says that nothing mentions the value."""
+    """find with no match exits 0 and reports that nothing matched."""
     result = audit(roots, "find", "--order", "ТЛ-999")
     assert result.exit_code == 0
     assert "No journal entry mentions 'ТЛ-999'." in result.stdout
@@ -290,7 +295,7 @@ def test_prune_retention_from_config(
         f'errors = "{roots.errors}"\n\n[archive]\nretention_days = 20\n',
         encoding="utf-8",
     )
-    result = CliRunner().invoke(cli, ["--config", str(config), "audit", "prune"])
+    result = with_config(config, "prune")
     assert result.exit_code == 0, result.output
     assert "Pruned 4 files" in result.stdout
 
@@ -301,7 +306,7 @@ def test_prune_retention_off(
     """With retention 0 (the default) prune deletes nothing."""
     config = tmp_path / "exchange.toml"
     config.write_text(f'[paths]\nstate = "{roots.state}"\n', encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--config", str(config), "audit", "prune"])
+    result = with_config(config, "prune")
     assert result.exit_code == 0, result.output
     assert "nothing pruned" in result.stdout
     assert (roots.archive / populated[0].archive_path).exists()
@@ -317,7 +322,7 @@ def test_paths_from_config(
         f'errors = "{roots.errors}"\n',
         encoding="utf-8",
     )
-    result = CliRunner().invoke(cli, ["--config", str(config), "audit", "verify"])
+    result = with_config(config, "verify")
     assert result.exit_code == 0, result.output
     assert f"Head: 3:{populated[-1].entry_hash}" in result.stdout
 

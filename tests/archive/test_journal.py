@@ -7,12 +7,11 @@ import itertools
 import sqlite3
 import threading
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
 from exchange import jsonio
-from exchange.archive import Archive, Journal, JournalEntry, order_keys
+from exchange.archive import Archive, Journal, JournalEntry, RecordedEntry, order_keys
 from exchange.state.db import connect
 from tests.archive.conftest import ORDER_RESULTS, FixedClock, Roots, record_package
 
@@ -167,6 +166,10 @@ def test_order_keys_from_results() -> None:
     assert all(key_type != "deal_id" or value == "4711" for key_type, value in keys)
 
 
+def names(entries: list[RecordedEntry]) -> list[str]:
+    return [entry.file_name for entry in entries]
+
+
 def test_entries_filters(journal: Journal, clock: FixedClock) -> None:
     """entries filters by UTC date range, sender, kind, outcome and direction."""
     journal.record(
@@ -190,7 +193,7 @@ def test_entries_filters(journal: Journal, clock: FixedClock) -> None:
             kind="orders",
         )
     )
-    names = lambda entries: [entry.file_name for entry in entries]  # noqa: E731
+
     assert names(journal.entries()) == ["a", "b", "c"]
     assert names(journal.entries(since=date(2026, 3, 15))) == ["b", "c"]
     assert names(journal.entries(until=date(2026, 3, 15))) == ["a", "b"]
@@ -274,7 +277,7 @@ def test_reopen_keeps_chain(roots: Roots, conn: sqlite3.Connection) -> None:
     assert second.prev_hash == first.entry_hash
 
 
-def test_journal_tables_migrated(conn: sqlite3.Connection, tmp_path: Path) -> None:
+def test_journal_tables_migrated(conn: sqlite3.Connection) -> None:
     """The journal registers its schema version under the component 'journal'."""
     Journal(conn)
     row = conn.execute(

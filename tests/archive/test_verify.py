@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from exchange.archive import Archive, Journal, RecordedEntry, verify
+from exchange.archive import Archive, Journal, RecordedEntry, compute_entry_hash, verify
 from exchange.archive.verify import VerifyReport
 from tests.archive.conftest import FixedClock, Roots, record_package
 
@@ -143,8 +143,6 @@ def test_rehashed_row_breaks_link(
     raw.execute("UPDATE journal_entries SET sender = 'XXX' WHERE id = 1")
     entry = Journal(conn).get(1)
     assert entry is not None
-    from exchange.archive import compute_entry_hash
-
     forged = compute_entry_hash(entry.prev_hash, entry.hashed_fields())
     raw.execute("UPDATE journal_entries SET entry_hash = ? WHERE id = 1", (forged,))
     report = run(conn, roots)

@@ -23,7 +23,9 @@ def demo_deal_ids() -> list[int]:
     return sorted(int(deal["ID"]) for deal in seed["deals"])
 
 
-def test_batch_reports_each_command(emulator: Emulator, client_factory: ClientFactory) -> None:
+def test_batch_reports_each_command(
+    emulator: Emulator, client_factory: ClientFactory
+) -> None:
     """Successes and per-command errors of one batch come back by command name."""
     client = client_factory(emulator.webhook_url)
     outcome = client.batch(
@@ -41,17 +43,24 @@ def test_batch_reports_each_command(emulator: Emulator, client_factory: ClientFa
     assert client.requests_sent == 1
 
 
-def test_batch_of_numeric_names(emulator: Emulator, client_factory: ClientFactory) -> None:
+def test_batch_of_numeric_names(
+    emulator: Emulator, client_factory: ClientFactory
+) -> None:
     """Commands named 0..n-1, which the portal returns as JSON lists, are read."""
     client = client_factory(emulator.webhook_url)
     outcome = client.batch(
-        {str(index): ("crm.deal.get", {"id": deal}) for index, deal in enumerate([101, 102])}
+        {
+            str(index): ("crm.deal.get", {"id": deal})
+            for index, deal in enumerate([101, 102])
+        }
     )
     assert outcome.results["0"]["ID"] == "101"
     assert outcome.results["1"]["ID"] == "102"
 
 
-def test_batch_rejects_more_than_50(emulator: Emulator, client_factory: ClientFactory) -> None:
+def test_batch_rejects_more_than_50(
+    emulator: Emulator, client_factory: ClientFactory
+) -> None:
     """A batch of 51 commands raises ValueError before any request."""
     client = client_factory(emulator.webhook_url)
     commands = {f"c{i}": ("crm.deal.get", {"id": 101}) for i in range(51)}
@@ -64,7 +73,9 @@ def test_batches_split_by_50(emulator: Emulator, client_factory: ClientFactory) 
     """120 commands go out as 3 batch requests and every result comes back."""
     client = client_factory(emulator.webhook_url)
     ids = demo_deal_ids()[:120]
-    outcome = client.batches({f"d{deal}": ("crm.deal.get", {"id": deal}) for deal in ids})
+    outcome = client.batches(
+        {f"d{deal}": ("crm.deal.get", {"id": deal}) for deal in ids}
+    )
     assert client.requests_sent == 3
     assert emulator.stats.by_method["batch"] == 3
     assert {name: row["ID"] for name, row in outcome.results.items()} == {
@@ -73,9 +84,15 @@ def test_batches_split_by_50(emulator: Emulator, client_factory: ClientFactory) 
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(title=st.text(min_size=1, max_size=40).filter(lambda text: text.strip() == text and "\x00" not in text))
+@given(
+    title=st.text(min_size=1, max_size=40).filter(
+        lambda text: text.strip() == text and "\x00" not in text
+    )
+)
 def test_batch_values_survive_the_portal(
     emulator: Emulator, client_factory: ClientFactory, title: str
 ) -> None:
@@ -103,7 +120,9 @@ def test_list_all_fast_scan_pages_past_50(
     assert emulator.stats.by_method["crm.deal.list"] == client.requests_sent
 
 
-def test_list_all_with_filter(emulator: Emulator, client_factory: ClientFactory) -> None:
+def test_list_all_with_filter(
+    emulator: Emulator, client_factory: ClientFactory
+) -> None:
     """The ID scan keeps the caller's filter on every page."""
     client = client_factory(emulator.webhook_url)
     rows = list(
@@ -114,7 +133,9 @@ def test_list_all_with_filter(emulator: Emulator, client_factory: ClientFactory)
     assert [row["ID"] for row in rows] == ["201", "202"]
 
 
-def test_list_all_offset_scan(emulator: Emulator, client_factory: ClientFactory) -> None:
+def test_list_all_offset_scan(
+    emulator: Emulator, client_factory: ClientFactory
+) -> None:
     """The offset scan follows next until the last page."""
     client = client_factory(emulator.webhook_url)
     rows: list[dict[str, Any]] = list(

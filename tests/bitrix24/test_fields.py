@@ -71,9 +71,15 @@ def test_field_of_wrong_type(emulator: Emulator, client_factory: ClientFactory) 
         resolve_deal_fields(client, codes, None, MOSCOW)
 
 
-def seed_with(fields: dict[str, object], deals: list[dict[str, object]]) -> dict[str, object]:
+def seed_with(
+    fields: dict[str, object], deals: list[dict[str, object]]
+) -> dict[str, object]:
     """Build a seed with deal custom fields and deals."""
-    return {"portal": {"timezone": "Europe/Moscow"}, "fields": {"deal": fields}, "deals": deals}
+    return {
+        "portal": {"timezone": "Europe/Moscow"},
+        "fields": {"deal": fields},
+        "deals": deals,
+    }
 
 
 def test_item_missing_on_portal(
@@ -105,7 +111,9 @@ def test_date_round_trip(emulator: Emulator, client_factory: ClientFactory) -> N
     client = client_factory(emulator.webhook_url)
     fields = resolve_deal_fields(client, CODES, None, MOSCOW)
     value = fields.encode_realization_date(dt.date(2024, 1, 15))
-    client.call("crm.deal.update", {"id": 101, "fields": {CODES.realization_date: value}})
+    client.call(
+        "crm.deal.update", {"id": 101, "fields": {CODES.realization_date: value}}
+    )
     raw = client.call("crm.deal.get", {"id": 101}).result[CODES.realization_date]
     assert fields.decode_realization_date(raw) == dt.date(2024, 1, 15)
 

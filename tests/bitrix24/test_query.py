@@ -17,7 +17,7 @@ def parse_like_php(query: str) -> dict[str, Any]:
     nested: dict[str, Any] = {}
     for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
         head, _, rest = key.partition("[")
-        path = [head] + ([part for part in rest[:-1].split("][")] if rest else [])
+        path = [head] + (rest[:-1].split("][") if rest else [])
         target = nested
         for part in path[:-1]:
             target = target.setdefault(part, {})

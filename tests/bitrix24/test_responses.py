@@ -1,4 +1,4 @@
-"""Reading answers: error recognition, time blocks and batch result shapes."""
+"""Reading responses: error recognition, time blocks and batch result shapes."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 from exchange import jsonio
 from exchange.bitrix24.errors import Bitrix24Error
 from exchange.bitrix24.responses import (
-    ErrorAnswer,
+    ErrorResponse,
     parse_batch,
     parse_response,
-    read_answer,
+    read_body,
 )
 
 JSON = "application/json"
@@ -18,37 +18,39 @@ JSON = "application/json"
 
 @pytest.mark.parametrize("code", ["", 0, None])
 def test_empty_error_code_is_still_an_error(code: object) -> None:
-    """An answer with an `error` key is an error even when the code is "" or 0."""
+    """A response with an `error` key is an error even when the code is "" or 0."""
     body = jsonio.dumps({"error": code, "error_description": "Not found"})
-    answer = read_answer(400, JSON, body)
-    assert answer == ErrorAnswer("", "Not found", 400)
+    body_or_error = read_body(400, JSON, body)
+    assert body_or_error == ErrorResponse("", "Not found", 400)
 
 
 def test_html_gateway_page_is_an_error() -> None:
     """An HTML body from a gateway is an error naming the status and content type."""
-    answer = read_answer(502, "text/html; charset=utf-8", b"<html>Bad Gateway</html>")
-    assert isinstance(answer, ErrorAnswer)
-    assert answer.http_status == 502
-    assert "text/html" in answer.description
+    body_or_error = read_body(
+        502, "text/html; charset=utf-8", b"<html>Bad Gateway</html>"
+    )
+    assert isinstance(body_or_error, ErrorResponse)
+    assert body_or_error.http_status == 502
+    assert "text/html" in body_or_error.description
 
 
 def test_error_status_without_error_key_is_an_error() -> None:
     """A JSON body with an HTTP error status but no `error` key is an error."""
-    answer = read_answer(500, JSON, b'{"result": null}')
-    assert answer == ErrorAnswer("", "HTTP 500 without a result", 500)
+    body_or_error = read_body(500, JSON, b'{"result": null}')
+    assert body_or_error == ErrorResponse("", "HTTP 500 without a result", 500)
 
 
 def test_success_with_time_block() -> None:
-    """A list answer gives result, total, next and the optional operating times."""
+    """A list response gives result, total, next and the optional operating times."""
     body = {
         "result": [{"ID": "1"}],
         "total": 120,
         "next": 50,
         "time": {"duration": 0.2, "operating": 3.5, "operating_reset_at": 1700000600},
     }
-    answer = read_answer(200, JSON, jsonio.dumps(body))
-    assert not isinstance(answer, ErrorAnswer)
-    response = parse_response(answer)
+    body_or_error = read_body(200, JSON, jsonio.dumps(body))
+    assert not isinstance(body_or_error, ErrorResponse)
+    response = parse_response(body_or_error)
     assert response.result == [{"ID": "1"}]
     assert response.total == 120
     assert response.next == 50

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import time
 
-
 import pytest
 
-from exchange.bitrix24 import AccessDenied, Bitrix24Error, PortalMoved, PortalUnavailable
+from exchange.bitrix24 import (
+    AccessDenied,
+    Bitrix24Error,
+    PortalMoved,
+    PortalUnavailable,
+)
 from exchange.emulator import Emulator
 from exchange.errors import EXIT_UNAVAILABLE
 from tests.bitrix24.conftest import ClientFactory
@@ -31,7 +35,9 @@ def test_query_limit_exceeded_is_retried(
     emulator: Emulator, client_factory: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     """503 QUERY_LIMIT_EXCEEDED is retried with a warning naming the attempt."""
-    emulator.faults.add(status=503, error="QUERY_LIMIT_EXCEEDED", description="Too many requests")
+    emulator.faults.add(
+        status=503, error="QUERY_LIMIT_EXCEEDED", description="Too many requests"
+    )
     client = client_factory(emulator.webhook_url)
     with caplog.at_level(logging.WARNING, logger="exchange.bitrix24"):
         response = client.call("crm.deal.get", {"id": 101})
@@ -53,8 +59,10 @@ def test_gateway_html_errors_are_retried(
     assert client.requests_sent == 3
 
 
-def test_dropped_connection_is_retried(emulator: Emulator, client_factory: ClientFactory) -> None:
-    """A connection closed without an answer is retried."""
+def test_dropped_connection_is_retried(
+    emulator: Emulator, client_factory: ClientFactory
+) -> None:
+    """A connection closed without a response is retried."""
     emulator.faults.add(drop=True)
     client = client_factory(emulator.webhook_url)
     assert client.call("crm.deal.get", {"id": 103}).result["ID"] == "103"
@@ -62,16 +70,20 @@ def test_dropped_connection_is_retried(emulator: Emulator, client_factory: Clien
 
 
 def test_timeout_is_retried(emulator: Emulator, client_factory: ClientFactory) -> None:
-    """An answer slower than the timeout is abandoned and the call retried."""
+    """A response slower than the timeout is abandoned and the call retried."""
     emulator.faults.add(delay=1.5)
     client = client_factory(emulator.webhook_url, timeout=0.3)
     assert client.call("crm.deal.get", {"id": 104}).result["ID"] == "104"
     assert client.requests_sent == 2
 
 
-def test_overload_limit_stops_at_once(emulator: Emulator, client_factory: ClientFactory) -> None:
+def test_overload_limit_stops_at_once(
+    emulator: Emulator, client_factory: ClientFactory
+) -> None:
     """503 OVERLOAD_LIMIT raises AccessDenied without a retry."""
-    emulator.faults.add(status=503, error="OVERLOAD_LIMIT", description="blocked", times=3)
+    emulator.faults.add(
+        status=503, error="OVERLOAD_LIMIT", description="blocked", times=3
+    )
     client = client_factory(emulator.webhook_url)
     with pytest.raises(AccessDenied) as info:
         client.call("crm.deal.get", {"id": 101})
@@ -83,13 +95,17 @@ def test_overload_limit_stops_at_once(emulator: Emulator, client_factory: Client
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [(401, "NO_AUTH_FOUND"), (401, "expired_token"), (403, "insufficient_scope"),
-     (403, "ACCESS_DENIED")],
+    [
+        (401, "NO_AUTH_FOUND"),
+        (401, "expired_token"),
+        (403, "insufficient_scope"),
+        (403, "ACCESS_DENIED"),
+    ],
 )
 def test_auth_errors_stop_at_once(
     emulator: Emulator, client_factory: ClientFactory, status: int, code: str
 ) -> None:
-    """401 and 403 answers raise AccessDenied after one request."""
+    """401 and 403 responses raise AccessDenied after one request."""
     emulator.faults.add(status=status, error=code, description="denied", times=3)
     client = client_factory(emulator.webhook_url)
     with pytest.raises(AccessDenied) as info:
@@ -112,7 +128,7 @@ def test_wrong_webhook_code_is_access_denied(
 def test_operation_time_limit_waits_until_reset(
     emulator: Emulator, client_factory: ClientFactory
 ) -> None:
-    """429 waits until the operating_reset_at of the method's last answer."""
+    """429 waits until the operating_reset_at of the method's last response."""
     sleep = SleepRecorder()
     client = client_factory(emulator.webhook_url, sleep=sleep)
     first = client.call("crm.deal.get", {"id": 101})
@@ -120,7 +136,9 @@ def test_operation_time_limit_waits_until_reset(
     assert reset_at is not None
 
     emulator.faults.add(
-        method="crm.deal.get", status=429, error="OPERATION_TIME_LIMIT",
+        method="crm.deal.get",
+        status=429,
+        error="OPERATION_TIME_LIMIT",
         description="Method is blocked due to operation time limit.",
     )
     client._transport._wall_clock = lambda: reset_at - 2.5
@@ -150,7 +168,7 @@ def test_outage_raises_portal_unavailable(
     assert client.requests_sent == 4
     assert info.value.transient is True
     assert info.value.exit_code == EXIT_UNAVAILABLE
-    assert "after 4 attempts" in str(info.value)
+    assert "after 4 attempt(s)" in str(info.value)
 
 
 def test_unreachable_portal_raises_portal_unavailable(
@@ -163,13 +181,19 @@ def test_unreachable_portal_raises_portal_unavailable(
     assert client.requests_sent == 2
 
 
-def test_retry_time_limit_ends_retries(emulator: Emulator, client_factory: ClientFactory) -> None:
+def test_retry_time_limit_ends_retries(
+    emulator: Emulator, client_factory: ClientFactory
+) -> None:
     """Retries stop when the next delay would pass max_retry_seconds."""
     emulator.faults.outage(on=True)
     sleep = SleepRecorder()
     client = client_factory(
-        emulator.webhook_url, sleep=sleep, backoff_base=100.0, backoff_max=100.0,
-        max_retry_seconds=0.001, max_attempts=10,
+        emulator.webhook_url,
+        sleep=sleep,
+        backoff_base=100.0,
+        backoff_max=100.0,
+        max_retry_seconds=0.001,
+        max_attempts=10,
     )
     with pytest.raises(PortalUnavailable, match="retry time limit"):
         client.call("crm.deal.get", {"id": 101})
@@ -231,7 +255,7 @@ def test_secret_never_in_logs_or_errors(
 def test_pacing_of_a_fresh_bucket(
     emulator_factory: EmulatorFactory, client_factory: ClientFactory
 ) -> None:
-    """N requests take (N - burst) / rate seconds and never meet the portal's limit."""
+    """N requests take (N - burst + 1) / rate seconds and never meet the limit."""
     emulator = emulator_factory(requests_per_second=20.0, burst=5)
     client = client_factory(
         emulator.webhook_url, requests_per_second=20.0, burst=5, max_attempts=1
@@ -240,6 +264,25 @@ def test_pacing_of_a_fresh_bucket(
     for _ in range(15):
         client.call("crm.deal.get", {"id": 101})
     elapsed = time.monotonic() - started
-    assert elapsed >= (15 - 5) / 20.0 - 0.01
-    assert elapsed < (15 - 5) / 20.0 + 0.4
+    least = (15 - 5 + 1) / 20.0
+    assert elapsed >= least - 0.01
+    assert elapsed < least + 0.3
     assert emulator.stats.requests == 15
+
+
+def test_operating_time_warning_once(
+    emulator: Emulator, client_factory: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A method past 80% of 480 s of operating time logs one warning, not one a call."""
+    emulator.set_operating(
+        limit_seconds=10_000, execution_seconds=400, method="crm.deal.get"
+    )
+    client = client_factory(emulator.webhook_url)
+    with caplog.at_level(logging.WARNING, logger="exchange.bitrix24"):
+        client.call("crm.deal.get", {"id": 101})
+        client.batch({"get": ("crm.deal.get", {"id": 102})})
+        client.call("crm.deal.get", {"id": 103})
+    warnings = [r for r in caplog.records if "operating time" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "crm.deal.get used 400 s" in warnings[0].getMessage()
+    assert client._transport.operating["crm.deal.get"].operating == pytest.approx(1200)

@@ -30,7 +30,10 @@ def test_method_url() -> None:
 def test_scrub_removes_code_from_text() -> None:
     """Any text that contains the code has it replaced."""
     webhook = WebhookUrl(f"http://127.0.0.1:8080/rest/7/{SECRET}/")
-    assert webhook.scrub(f"POST /rest/7/{SECRET}/batch.json") == "POST /rest/7/***/batch.json"
+    assert (
+        webhook.scrub(f"POST /rest/7/{SECRET}/batch.json")
+        == "POST /rest/7/***/batch.json"
+    )
 
 
 @pytest.mark.parametrize(

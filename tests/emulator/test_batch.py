@@ -1,4 +1,4 @@
-"""The batch method: answer shapes, errors, length limit, halt, references."""
+"""The batch method: response shapes, errors, length limit, halt, references."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from tests.emulator.conftest import post_form, post_json
 BATCH_KEYS = {"result", "result_error", "result_total", "result_next", "result_time"}
 
 
-def run(http: httpx.Client, emulator: Emulator, cmd: Any, halt: int = 0) -> dict[str, Any]:
+def run(
+    http: httpx.Client, emulator: Emulator, cmd: Any, halt: int = 0
+) -> dict[str, Any]:
     """POST a JSON batch and return ``result`` after checking HTTP 200."""
     response = post_json(http, emulator, "batch", {"halt": halt, "cmd": cmd})
     assert response.status_code == 200
@@ -23,7 +25,9 @@ def run(http: httpx.Client, emulator: Emulator, cmd: Any, halt: int = 0) -> dict
 
 def test_named_commands_give_objects(emulator: Emulator, http: httpx.Client) -> None:
     """Named commands give objects keyed by name; empty maps are lists."""
-    result = run(http, emulator, {"d_101": "crm.deal.get?id=101", "d_102": "crm.deal.get?id=102"})
+    result = run(
+        http, emulator, {"d_101": "crm.deal.get?id=101", "d_102": "crm.deal.get?id=102"}
+    )
     assert set(result) == BATCH_KEYS
     assert result["result"]["d_101"]["ID"] == "101"
     assert result["result"]["d_102"]["ID"] == "102"
@@ -47,15 +51,21 @@ def test_list_commands_give_lists(emulator: Emulator, http: httpx.Client) -> Non
     assert result["result_next"] == [50]
 
 
-def test_sparse_numeric_keys_give_object(emulator: Emulator, http: httpx.Client) -> None:
+def test_sparse_numeric_keys_give_object(
+    emulator: Emulator, http: httpx.Client
+) -> None:
     """Totals of command 1 alone have key 1 only, so they form an object."""
     result = run(http, emulator, ["crm.deal.get?id=101", "crm.deal.list?select[]=ID"])
     assert result["result_total"] == {"1": len(emulator.portal.deals)}
 
 
-def test_numeric_keys_in_order_give_list(emulator: Emulator, http: httpx.Client) -> None:
+def test_numeric_keys_in_order_give_list(
+    emulator: Emulator, http: httpx.Client
+) -> None:
     """Command names "0" and "1" in order serialize like a PHP list."""
-    result = run(http, emulator, {"0": "crm.deal.get?id=101", "1": "crm.deal.get?id=102"})
+    result = run(
+        http, emulator, {"0": "crm.deal.get?id=101", "1": "crm.deal.get?id=102"}
+    )
     assert isinstance(result["result"], list)
     assert [row["ID"] for row in result["result"]] == ["101", "102"]
 
@@ -70,7 +80,10 @@ def test_errors_per_command(emulator: Emulator, http: httpx.Client) -> None:
     result = run(http, emulator, cmd)
     assert result["result_error"] == {
         "missing": {"error": "", "error_description": "Not found"},
-        "unknown": {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"},
+        "unknown": {
+            "error": "ERROR_METHOD_NOT_FOUND",
+            "error_description": "Method not found!",
+        },
     }
     assert result["result"] == {"ok": True}
     assert emulator.portal.deals[101]["TITLE"] == "Batch"
@@ -106,7 +119,9 @@ def test_nested_batch_not_allowed(emulator: Emulator, http: httpx.Client) -> Non
     assert result["result"] == []
 
 
-def test_command_values_url_encoded_once(emulator: Emulator, http: httpx.Client) -> None:
+def test_command_values_url_encoded_once(
+    emulator: Emulator, http: httpx.Client
+) -> None:
     """Cyrillic and operator characters encoded once are decoded once."""
     query = "filter%5B%3DUF_CRM_1700000001%5D=%D0%A2%D0%9B-000106&select%5B%5D=ID"
     result = run(http, emulator, {"find": f"crm.deal.list?{query}"})

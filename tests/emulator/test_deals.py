@@ -59,7 +59,12 @@ def test_not_in_and_not_equal(emulator: Emulator, http: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     ("key", "expected"),
-    [(">ID", [108, 109]), (">=ID", [107, 108, 109]), ("<ID", [101]), ("<=ID", [101, 102])],
+    [
+        (">ID", [108, 109]),
+        (">=ID", [107, 108, 109]),
+        ("<ID", [101]),
+        ("<=ID", [101, 102]),
+    ],
 )
 def test_range_operators(
     emulator: Emulator, http: httpx.Client, key: str, expected: list[int]
@@ -98,20 +103,31 @@ def test_paging_total_and_next(emulator: Emulator, http: httpx.Client) -> None:
     assert len(first["result"]) == 50
     assert first["total"] == total
     assert first["next"] == 50
-    last = post_json(http, emulator, "crm.deal.list", {"select": ["ID"], "start": 100}).json()
+    last = post_json(
+        http, emulator, "crm.deal.list", {"select": ["ID"], "start": 100}
+    ).json()
     assert len(last["result"]) == total - 100
     assert "next" not in last
 
 
 def test_start_rounded_down(emulator: Emulator, http: httpx.Client) -> None:
     """``start`` 73 is read as 50."""
-    assert list_ids(http, emulator, {"start": 73}) == list_ids(http, emulator, {"start": 50})
-    assert list_ids(http, emulator, {"start": 73})[0] == sorted(emulator.portal.deals)[50]
+    assert list_ids(http, emulator, {"start": 73}) == list_ids(
+        http, emulator, {"start": 50}
+    )
+    assert (
+        list_ids(http, emulator, {"start": 73})[0] == sorted(emulator.portal.deals)[50]
+    )
 
 
 def test_start_minus_one(emulator: Emulator, http: httpx.Client) -> None:
     """``start=-1`` returns a page with ``total`` 0 and no ``next``."""
-    payload = {"start": -1, "order": {"ID": "ASC"}, "filter": {">ID": 1000}, "select": ["ID"]}
+    payload = {
+        "start": -1,
+        "order": {"ID": "ASC"},
+        "filter": {">ID": 1000},
+        "select": ["ID"],
+    }
     body = post_json(http, emulator, "crm.deal.list", payload).json()
     assert len(body["result"]) == 50
     assert body["result"][0]["ID"] == "1001"
@@ -127,17 +143,25 @@ def test_order_descending(emulator: Emulator, http: httpx.Client) -> None:
 
 def test_select_variants(emulator: Emulator, http: httpx.Client) -> None:
     """``*`` gives standard fields only, ``UF_*`` adds custom ones."""
-    star = post_json(http, emulator, "crm.deal.list", {"select": ["*"], "filter": {"ID": 101}})
+    star = post_json(
+        http, emulator, "crm.deal.list", {"select": ["*"], "filter": {"ID": 101}}
+    )
     row = star.json()["result"][0]
     assert "TITLE" in row
     assert "STAGE_ID" in row
     assert DOC not in row
     both = post_json(
-        http, emulator, "crm.deal.list", {"select": ["*", "UF_*"], "filter": {"ID": 101}}
+        http,
+        emulator,
+        "crm.deal.list",
+        {"select": ["*", "UF_*"], "filter": {"ID": 101}},
     )
     assert both.json()["result"][0][DOC] == "ТЛ-000101"
     named = post_json(
-        http, emulator, "crm.deal.list", {"select": [DOC, "NOPE"], "filter": {"ID": 101}}
+        http,
+        emulator,
+        "crm.deal.list",
+        {"select": [DOC, "NOPE"], "filter": {"ID": 101}},
     )
     assert named.json()["result"] == [{"ID": "101", DOC: "ТЛ-000101"}]
 
@@ -180,7 +204,9 @@ def test_other_date_forms(
     emulator: Emulator, http: httpx.Client, written: str, expected: str
 ) -> None:
     """strtotime-style forms are read; 01/02/2024 is 2 January."""
-    post_json(http, emulator, "crm.deal.update", {"id": 101, "fields": {REALIZATION: written}})
+    post_json(
+        http, emulator, "crm.deal.update", {"id": 101, "fields": {REALIZATION: written}}
+    )
     assert emulator.portal.deals[101][REALIZATION] == expected
 
 
@@ -189,9 +215,16 @@ def test_date_clear_and_null(emulator: Emulator, http: httpx.Client) -> None:
     stored = "2026-11-20T03:00:00+03:00"
     assert emulator.portal.deals[109][REALIZATION] == stored
     for ignored in (None, "not a date", "2024-13-45"):
-        post_json(http, emulator, "crm.deal.update", {"id": 109, "fields": {REALIZATION: ignored}})
+        post_json(
+            http,
+            emulator,
+            "crm.deal.update",
+            {"id": 109, "fields": {REALIZATION: ignored}},
+        )
         assert emulator.portal.deals[109][REALIZATION] == stored
-    post_json(http, emulator, "crm.deal.update", {"id": 109, "fields": {REALIZATION: ""}})
+    post_json(
+        http, emulator, "crm.deal.update", {"id": 109, "fields": {REALIZATION: ""}}
+    )
     assert emulator.portal.deals[109][REALIZATION] == ""
 
 
@@ -201,7 +234,9 @@ def test_update_ignores_unknown_and_bad_values(
     """Unknown fields, read-only fields and unknown list items change nothing."""
     before = dict(emulator.portal.deals[109])
     fields = {"UF_CRM_9999": "x", "ID": 5, "DATE_CREATE": "2020-01-01", PAYMENT: 999}
-    response = post_json(http, emulator, "crm.deal.update", {"id": 109, "fields": fields})
+    response = post_json(
+        http, emulator, "crm.deal.update", {"id": 109, "fields": fields}
+    )
     assert response.json()["result"] is True
     after = emulator.portal.deals[109]
     assert {k: v for k, v in after.items() if k not in {"DATE_MODIFY"}} == {
@@ -218,7 +253,9 @@ def test_update_bumps_date_modify(emulator: Emulator, http: httpx.Client) -> Non
     assert emulator.portal.deals[102]["DATE_MODIFY"] > "2026-05-06T12:30:00+03:00"
 
 
-def test_datetime_field_keeps_instant(emulator_factory: Any, http: httpx.Client) -> None:
+def test_datetime_field_keeps_instant(
+    emulator_factory: Any, http: httpx.Client
+) -> None:
     """A datetime field stores the instant, rendered in the portal's zone."""
     seed = {"fields": {"deal": {"UF_CRM_DT": {"type": "datetime", "label": "Когда"}}}}
     emulator = emulator_factory(seed)
@@ -251,7 +288,9 @@ def test_fields_describe_custom_fields(emulator: Emulator, http: httpx.Client) -
 def test_userfield_list_by_name(emulator: Emulator, http: httpx.Client) -> None:
     """crm.deal.userfield.list filters by FIELD_NAME and lists items."""
     payload = {"filter": {"FIELD_NAME": PAYMENT}}
-    entries = post_json(http, emulator, "crm.deal.userfield.list", payload).json()["result"]
+    entries = post_json(http, emulator, "crm.deal.userfield.list", payload).json()[
+        "result"
+    ]
     assert len(entries) == 1
     entry = entries[0]
     assert entry["FIELD_NAME"] == PAYMENT
@@ -269,7 +308,12 @@ def test_userfield_list_all(emulator: Emulator, http: httpx.Client) -> None:
     """Without a filter every custom deal field is listed with its type."""
     entries = post_json(http, emulator, "crm.deal.userfield.list", {}).json()["result"]
     types = {entry["FIELD_NAME"]: entry["USER_TYPE_ID"] for entry in entries}
-    assert types == {DOC: "string", PAYMENT: "enumeration", REALIZATION: "date", FLAG: "boolean"}
+    assert types == {
+        DOC: "string",
+        PAYMENT: "enumeration",
+        REALIZATION: "date",
+        FLAG: "boolean",
+    }
 
 
 IN_FILTER = {"filter": {f"@{DOC}": ["ТЛ-000101", "ТЛ-000102"]}, "select": ["ID"]}

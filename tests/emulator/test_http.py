@@ -8,7 +8,10 @@ import pytest
 from exchange.emulator import Emulator
 from tests.emulator.conftest import get_query, post_form, post_json
 
-NOT_FOUND = {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
+NOT_FOUND = {
+    "error": "ERROR_METHOD_NOT_FOUND",
+    "error_description": "Method not found!",
+}
 NO_AUTH = {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}
 TIME_KEYS = {
     "start",
@@ -53,8 +56,10 @@ def test_method_names_case_insensitive(emulator: Emulator, http: httpx.Client) -
 def test_wrong_webhook_is_401(
     emulator: Emulator, http: httpx.Client, user_id: str, code: str
 ) -> None:
-    """A wrong user or code answers 401 NO_AUTH_FOUND without a time block."""
-    response = http.post(f"{emulator.base_url}/rest/{user_id}/{code}/crm.deal.get", json={})
+    """A wrong user or code gets 401 NO_AUTH_FOUND without a time block."""
+    response = http.post(
+        f"{emulator.base_url}/rest/{user_id}/{code}/crm.deal.get", json={}
+    )
     assert response.status_code == 401
     assert response.json() == NO_AUTH
 
@@ -66,7 +71,7 @@ def test_wrong_webhook_is_401(
 def test_unknown_method_or_path_is_404(
     emulator: Emulator, http: httpx.Client, path: str
 ) -> None:
-    """An unknown method or a malformed path answers 404 Method not found!."""
+    """An unknown method or a malformed path gets 404 "Method not found!"."""
     response = http.post(emulator.base_url + path, json={})
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
@@ -74,7 +79,9 @@ def test_unknown_method_or_path_is_404(
 
 def test_form_body_with_brackets(emulator: Emulator, http: httpx.Client) -> None:
     """A form body with bracket keys updates the named fields."""
-    body = "ID=102&fields%5BUF_CRM_1700000001%5D=%D0%A2%D0%9B-777&fields[TITLE]=New+title"
+    body = (
+        "ID=102&fields%5BUF_CRM_1700000001%5D=%D0%A2%D0%9B-777&fields[TITLE]=New+title"
+    )
     response = post_form(http, emulator, "crm.deal.update", body)
     assert response.json()["result"] is True
     deal = emulator.portal.deals[102]
@@ -98,10 +105,15 @@ def test_invalid_json_is_no_parameters(emulator: Emulator, http: httpx.Client) -
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert response.json() == {"error": "", "error_description": "ID is not defined or invalid."}
+    assert response.json() == {
+        "error": "",
+        "error_description": "ID is not defined or invalid.",
+    }
 
 
-def test_top_level_names_case_insensitive(emulator: Emulator, http: httpx.Client) -> None:
+def test_top_level_names_case_insensitive(
+    emulator: Emulator, http: httpx.Client
+) -> None:
     """``ID`` and ``FIELDS`` work like ``id`` and ``fields``."""
     payload = {"ID": 103, "FIELDS": {"TITLE": "Upper"}}
     response = post_json(http, emulator, "crm.deal.update", payload)

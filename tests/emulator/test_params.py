@@ -81,6 +81,8 @@ def test_values_of_reads_lists_and_maps() -> None:
 )
 def test_round_trip_of_encoded_fields(fields: dict[str, str]) -> None:
     """Any field map encoded once as ``fields[CODE]=value`` parses back."""
-    query = "&".join(f"fields[{code}]={quote(value, safe='')}" for code, value in fields.items())
+    query = "&".join(
+        f"fields[{code}]={quote(value, safe='')}" for code, value in fields.items()
+    )
     parsed = parse_query(query)
     assert parsed.get("fields", {}) == fields

@@ -243,3 +243,22 @@ def test_missing_inbox_raises(
     with pytest.raises(TransportError, match="nowhere"):
         inbox.poll()
     inbox.close()
+
+
+def test_claim_retry_after_lost_reply(
+    make_settings: Callable[..., SftpSettings], server: SshServer
+) -> None:
+    """A claim retried after its rename already happened keeps the file."""
+    inbox = SftpInbox(make_settings(), settle_seconds=0, instance_id="one")
+    inbox.poll()  # creates processing/one
+    # The first rename reached the server but its reply was lost.
+    (server.root / "inbox" / "processing" / "one" / "orders_A_3.json").write_bytes(
+        b"{}"
+    )
+
+    inbox.connection.run(
+        lambda sftp: inbox._claim(sftp, "orders_A_3.json"), description="claim"
+    )
+
+    assert [item.name for item in inbox.poll().ready] == ["orders_A_3.json"]
+    inbox.close()

@@ -1,0 +1,33 @@
+"""``exchange check``: is everything in place for a run?"""
+
+from __future__ import annotations
+
+import click
+
+from exchange.cli.context import AppContext
+from exchange.cli.output import console
+from exchange.errors import EXIT_ATTENTION, ConfigError
+
+
+@click.command("check")
+@click.pass_obj
+def command(app: AppContext) -> None:
+    """Check the configuration, folders, SFTP, the portal and its fields.
+
+    Prints one line per check and exits 0 when all pass, 1 otherwise.
+    """
+    from exchange.service.checks import run_checks
+
+    out = console()
+    try:
+        settings = app.settings()
+    except ConfigError as exc:
+        out.print(f"[red]failed[/red] configuration: {exc}")
+        raise SystemExit(EXIT_ATTENTION) from None
+    out.print("[green]ok[/green]     configuration")
+    failed = 0
+    for result in run_checks(settings):
+        mark = "[green]ok[/green]    " if result.ok else "[red]failed[/red]"
+        out.print(f"{mark} {result.name}: {result.message}")
+        failed += not result.ok
+    raise SystemExit(EXIT_ATTENTION if failed else 0)

@@ -1,0 +1,85 @@
+"""``exchange status``: pending orders, last packages, recent errors."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from exchange.cli.context import AppContext
+from exchange.cli.output import console
+from exchange.state.orders_store import OrderReport
+
+SHOWN = 20
+
+
+@click.command("status")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=SHOWN,
+    show_default=True,
+    help="Rows shown per section (pending orders, errors, rejected files).",
+)
+@click.pass_obj
+def command(app: AppContext, limit: int) -> None:
+    """Show pending orders, the last package per sender and the last errors."""
+    from exchange.service.runtime import Runtime, state_exists
+
+    settings = app.settings()
+    out = console()
+    if not state_exists(settings):
+        out.print(f"no state yet at {settings.paths.state}: nothing was processed")
+        return
+    with Runtime(settings, lock=False) as runtime:
+        store = runtime.orders
+        counts = store.count_reports()
+        out.print(
+            "orders by last status: "
+            + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none")
+        )
+        _reports(out, "pending orders", store.reports_with_status("pending", limit))
+        _reports(out, "orders in error", store.reports_with_status("error", limit))
+
+        table = Table(title="last package per sender", title_justify="left")
+        for column in ("sender", "number", "kind", "file", "received", "state"):
+            table.add_column(column)
+        for row in store.last_packages():
+            table.add_row(
+                row["sender"],
+                str(row["number"]),
+                row["kind"],
+                row["source_file"],
+                row["received_at"],
+                row["state"],
+            )
+        out.print(table)
+
+        rejected = runtime.journal.entries(outcome="rejected")[-limit:]
+        out.print(f"rejected files: {len(rejected)} shown")
+        for entry in rejected:
+            first = entry.errors[0] if entry.errors else ""
+            out.print(f"  {entry.processed_at} {entry.file_name}: {first}")
+        undelivered = runtime.outgoing.undelivered()
+        if undelivered:
+            names = ", ".join(package.name for package in undelivered)
+            out.print(f"[red]not yet written to the outbox[/red]: {names}")
+        if settings.counterparties.trigger_field:
+            from exchange.counterparties.status import status_lines
+
+            for line in status_lines(runtime):
+                out.print(line)
+
+
+def _reports(out: Console, title: str, reports: list[OrderReport]) -> None:
+    table = Table(title=f"{title}: {len(reports)} shown", title_justify="left")
+    for column in ("number", "Номер документа", "deal", "message"):
+        table.add_column(column, overflow="fold")
+    for report in reports:
+        table.add_row(
+            report.number,
+            report.document_number,
+            "" if report.deal_id is None else str(report.deal_id),
+            report.message,
+        )
+    out.print(table)

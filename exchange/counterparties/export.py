@@ -1,0 +1,168 @@
+"""One export run: flagged items from Bitrix24 into one ``counterparties`` package."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from exchange.contract.enums import PackageKind
+from exchange.contract.load import validate_outgoing
+from exchange.counterparties.collect import CollectedItem, collect
+from exchange.counterparties.decide import ExportReason, export_reason
+from exchange.counterparties.fields import check_fields, fields_from_settings
+from exchange.counterparties.records import BuiltRecord, build_record
+from exchange.counterparties.store import CounterpartyStore, ItemExport
+from exchange.outbox.documents import envelope
+from exchange.rules.counterparty_match import CatalogIndex
+from exchange.state.db import transaction
+
+if TYPE_CHECKING:
+    from exchange.service.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+KIND = PackageKind.COUNTERPARTIES.value
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """Outcome of one export run."""
+
+    package_name: str | None
+    """File name of the package written, or None when nothing was exported."""
+    package_id: str | None
+    records: int
+    warnings: int
+    """Warnings over all records of the package."""
+    flagged: int
+    """Flagged items found, including those not sent in this run."""
+
+
+def export_counterparties(
+    runtime: Runtime,
+    *,
+    only: set[tuple[str, int]] | None = None,
+    now: datetime | None = None,
+) -> ExportResult:
+    """Collect flagged items, write the ones due in one package and record them.
+
+    ``only`` limits the run to the named items and deals (``("deal", id)``,
+    ``("company", id)``, ``("contact", id)``), as events name them. ``now``
+    (aware) replaces the clock for the resend time. A run that finds nothing
+    due writes no package.
+    """
+    moment = now or datetime.now(UTC)
+    settings = runtime.settings.counterparties
+    fields = fields_from_settings(settings)
+    client = runtime.client
+    store = CounterpartyStore(runtime.conn)
+    check_fields(client, fields)
+
+    items = collect(client, fields, only=only)
+    due = _due_items(store, items, moment, timedelta(hours=settings.resend_after_hours))
+    if not due:
+        with transaction(runtime.conn):
+            store.record_run(now=moment, package_name=None, records=0, warnings=0)
+        log.info("counterparty export: %d flagged, nothing to export", len(items))
+        return ExportResult(None, None, 0, 0, len(items))
+
+    index = CatalogIndex(store.catalog_entries()) if store.catalog_received() else None
+    registry = store.registry_refs()
+    built = [
+        build_record(
+            item,
+            ref_field=fields.ref_field(item.entity),
+            registry_ref=registry.get(item.key),
+            index=index,
+            phone_region=settings.phone_region,
+        )
+        for item, _ in due
+    ]
+    body = _body(built)
+    _check_body(runtime, body)
+
+    inns = dict.fromkeys(record.inn for record in built if record.inn)
+    package = runtime.outbox.compose(
+        KIND, body, keys=tuple(("inn", inn) for inn in inns)
+    )
+    # NOTE: compose commits the package in its own transaction, so a crash
+    # before the next one leaves the package queued but the export
+    # unrecorded, and the next run sends these items once more.
+    warnings = sum(len(record.warnings) for record in built)
+    with transaction(runtime.conn):
+        store.record_export(
+            package_id=package.package_id,
+            package_name=package.name,
+            now=moment,
+            items=[
+                _item_export(item, record)
+                for (item, _), record in zip(due, built, strict=True)
+            ],
+        )
+        store.record_run(
+            now=moment, package_name=package.name, records=len(built), warnings=warnings
+        )
+    runtime.outbox.deliver()
+    for item, reason in due:
+        log.info(
+            "%s %d exported in %s (%s)", item.entity, item.b24_id, package.name, reason
+        )
+    log.info(
+        "counterparty export: %d flagged, %d exported in %s, %d warnings",
+        len(items),
+        len(built),
+        package.name,
+        warnings,
+    )
+    return ExportResult(
+        package.name, package.package_id, len(built), warnings, len(items)
+    )
+
+
+def _due_items(
+    store: CounterpartyStore,
+    items: list[CollectedItem],
+    now: datetime,
+    resend_after: timedelta,
+) -> list[tuple[CollectedItem, ExportReason]]:
+    tracked = store.tracked_items()
+    due: list[tuple[CollectedItem, ExportReason]] = []
+    for item in items:
+        reason = export_reason(
+            item.snapshot(), tracked.get(item.key), now=now, resend_after=resend_after
+        )
+        if reason is None:
+            log.debug("%s %d: exported before and unchanged", item.entity, item.b24_id)
+            continue
+        due.append((item, reason))
+    return due
+
+
+def _body(built: list[BuiltRecord]) -> dict[str, Any]:
+    records = [record.document for record in built]
+    return {"count": len(records), "counterparties": records}
+
+
+def _check_body(runtime: Runtime, body: dict[str, Any]) -> None:
+    # The envelope here is a stand-in with the same shape as the one compose
+    # writes, so the whole document can be checked before it is numbered.
+    onec = runtime.settings.onec
+    document = envelope(KIND, onec.node, 1, datetime.now(UTC), onec.zone)
+    document.update(body)
+    problems = validate_outgoing(PackageKind.COUNTERPARTIES, document)
+    if problems:
+        listed = "; ".join(f"{p.path}: {p.message}" for p in problems[:5])
+        raise ValueError(f"the counterparties package breaks its schema: {listed}")
+
+
+def _item_export(item: CollectedItem, record: BuiltRecord) -> ItemExport:
+    return ItemExport(
+        entity=item.entity,
+        b24_id=item.b24_id,
+        name=record.name,
+        snapshot=item.snapshot(),
+        deal_ids=tuple(deal.id for deal in item.deals),
+        flag_on_item=item.flag_on_item,
+    )

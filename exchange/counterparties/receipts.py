@@ -1,0 +1,215 @@
+"""Applying a ``counterparties_receipt`` from 1C to Bitrix24 and the state.
+
+For each result with a reference the service writes the reference into the
+item's 1C-reference field, records it in the registry and clears the
+trigger flag wherever the export found it set: on the deals the record
+listed in ``deal_ids``, or on the company or contact itself. All updates of
+one receipt go out in ``batch`` requests. An ``error`` result keeps the flag
+and is kept for ``exchange status``. Applying the same receipt again sends
+nothing for records that are already closed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from exchange.bitrix24.client import Command
+from exchange.contract.enums import PackageKind
+from exchange.counterparties.fields import FlowFields, fields_from_settings
+from exchange.counterparties.store import CounterpartyStore, ExportedRecord, ItemKey
+from exchange.errors import ContractError
+from exchange.state.db import transaction
+from exchange.state.outgoing_store import find_package
+
+if TYPE_CHECKING:
+    from exchange.bitrix24 import BatchResult
+    from exchange.contract.models import (
+        CounterpartiesReceiptPackage,
+        CounterpartyResult,
+    )
+    from exchange.service.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("created", "updated", "matched", "error")
+NOT_IN_PACKAGE = "not_in_package"
+# Quiet updates: no live feed entry for each reference the service writes.
+_UPDATE_PARAMS = {"REGISTER_SONET_EVENT": "N"}
+
+
+class UnknownPackage(ContractError):  # noqa: N818 (public name)
+    """A receipt answers a package that is not a counterparties package of ours."""
+
+
+def apply_receipt(
+    runtime: Runtime,
+    package: CounterpartiesReceiptPackage,
+    *,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Apply 1C's receipt and return the number of results per status.
+
+    The counts have the keys ``created``, ``updated``, ``matched`` and
+    ``error``, plus ``not_in_package`` for results naming an item the
+    package did not contain. Raises ``UnknownPackage`` when ``in_reply_to``
+    is not a counterparties package the service wrote. A receipt for a
+    package that a later export superseded is still applied.
+    """
+    moment = now or datetime.now(UTC)
+    _check_in_reply_to(runtime, package.in_reply_to)
+    store = CounterpartyStore(runtime.conn)
+    exported = store.exported_records(package.in_reply_to)
+    counts: Counter[str] = Counter(dict.fromkeys(STATUSES, 0))
+
+    to_close: list[tuple[ExportedRecord, CounterpartyResult]] = []
+    with transaction(runtime.conn):
+        for result in package.results:
+            record = exported.get((result.b24_entity, result.b24_id))
+            if record is None:
+                counts[NOT_IN_PACKAGE] += 1
+                log.warning(
+                    "receipt %s names %s %d, which package %s did not contain; "
+                    "the result is ignored",
+                    package.package_id,
+                    result.b24_entity,
+                    result.b24_id,
+                    package.in_reply_to,
+                )
+                continue
+            counts[result.status] += 1
+            if _record_without_update(store, record, result, package, moment):
+                continue
+            store.record_ref(
+                result.b24_entity,
+                result.b24_id,
+                str(result.ref),
+                package.package_id,
+                moment,
+            )
+            to_close.append((record, result))
+
+    if to_close:
+        fields = fields_from_settings(runtime.settings.counterparties)
+        closed = _write_to_bitrix24(runtime, fields, to_close)
+        with transaction(runtime.conn):
+            for record, result in to_close:
+                store.record_receipt(
+                    record,
+                    status=result.status,
+                    message=result.message,
+                    closed=(record.entity, record.b24_id) in closed,
+                    now=moment,
+                )
+    log.info(
+        "counterparties receipt %s for %s applied: %s",
+        package.package_id,
+        package.in_reply_to,
+        ", ".join(f"{count} {status}" for status, count in counts.items()),
+    )
+    return dict(counts)
+
+
+def _check_in_reply_to(runtime: Runtime, package_id: str) -> None:
+    written = find_package(runtime.conn, package_id)
+    if written is None or written.kind != PackageKind.COUNTERPARTIES.value:
+        raise UnknownPackage(
+            f"in_reply_to {package_id} is not a counterparties package written by "
+            "this service; check that the receipt answers a file from this "
+            "service's outbox"
+        )
+
+
+def _record_without_update(
+    store: CounterpartyStore,
+    record: ExportedRecord,
+    result: CounterpartyResult,
+    package: CounterpartiesReceiptPackage,
+    now: datetime,
+) -> bool:
+    """Store a result that needs no Bitrix24 update; return whether it was one."""
+    if result.status == "error" or not result.ref:
+        if result.status != "error":
+            log.warning(
+                "receipt %s: %s %d has status %s but no reference; the flag is kept",
+                package.package_id,
+                result.b24_entity,
+                result.b24_id,
+                result.status,
+            )
+        else:
+            log.warning(
+                "1C could not load %s %d: %s; the flag is kept until the item "
+                "changes in Bitrix24",
+                result.b24_entity,
+                result.b24_id,
+                result.message or "no message",
+            )
+        if record.receipt_status != result.status:
+            store.record_receipt(
+                record,
+                status=result.status,
+                message=result.message,
+                closed=False,
+                now=now,
+            )
+        return True
+    # The same receipt applied again: the reference is written and the flags
+    # are cleared already.
+    return record.closed and record.receipt_status == result.status
+
+
+def _write_to_bitrix24(
+    runtime: Runtime,
+    fields: FlowFields,
+    to_close: list[tuple[ExportedRecord, CounterpartyResult]],
+) -> set[ItemKey]:
+    """Write references and clear flags; return the items fully updated."""
+    commands: dict[str, Command] = {}
+    owners: dict[str, ItemKey] = {}
+    for record, result in to_close:
+        key = (record.entity, record.b24_id)
+        item_fields: dict[str, Any] = {fields.ref_field(result.b24_entity): result.ref}
+        if record.flag_on_item:
+            item_fields[fields.trigger_field] = 0
+        name = f"{record.entity}_{record.b24_id}"
+        commands[name] = (
+            f"crm.{record.entity}.update",
+            {"id": record.b24_id, "fields": item_fields, "params": _UPDATE_PARAMS},
+        )
+        owners[name] = key
+        for deal_id in record.deal_ids:
+            deal_name = f"deal_{deal_id}_{record.entity}_{record.b24_id}"
+            commands[deal_name] = (
+                "crm.deal.update",
+                {
+                    "id": deal_id,
+                    "fields": {fields.trigger_field: 0},
+                    "params": _UPDATE_PARAMS,
+                },
+            )
+            owners[deal_name] = key
+    outcome = runtime.client.batches(commands)
+    return _closed_items(outcome, owners)
+
+
+def _closed_items(outcome: BatchResult, owners: dict[str, ItemKey]) -> set[ItemKey]:
+    failed: set[ItemKey] = set()
+    for name, error in outcome.errors.items():
+        key = owners[name]
+        if name.startswith("deal_") and error.not_found:
+            # A deleted deal has no flag left to clear.
+            log.info("deal of %s %d no longer exists: %s", key[0], key[1], error)
+            continue
+        failed.add(key)
+        log.warning(
+            "updating %s %d after the receipt failed: %s; applying the receipt "
+            "again retries it",
+            key[0],
+            key[1],
+            error,
+        )
+    failed.update(owners[name] for name in outcome.skipped)
+    return set(owners.values()) - failed

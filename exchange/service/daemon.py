@@ -1,0 +1,420 @@
+"""``exchange run`` without ``--once``: the long-running service.
+
+One process and one loop in the main thread. The loop scans the inbox at
+start, on every watcher hint and every ``[inbox] rescan_seconds``; retries
+pending orders every ``[orders] retry_pending_seconds``; runs the
+counterparty export every ``[counterparties] export_interval_seconds``;
+writes the journal's daily chain head and applies archive retention. The
+watcher only wakes the loop early: the scans are the source of truth.
+
+A portal or folder that is unavailable does not stop the daemon: the task
+that met it is retried with exponential backoff. Only a configuration
+error (exit code 2) or another instance holding the lock (exit code 3)
+ends it; SIGTERM and SIGINT end it with exit code 0 after the current file.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from exchange import __version__
+from exchange.archive.retention import prune
+from exchange.bitrix24.errors import Bitrix24Error
+from exchange.config import Settings
+from exchange.counterparties.events import EventListener
+from exchange.errors import (
+    EXIT_ATTENTION,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    ConfigError,
+    ExchangeError,
+    LockedError,
+)
+from exchange.logs import escape_control
+from exchange.service.batches import DaemonRuntime
+from exchange.service.progress import BacklogProgress
+from exchange.service.run_once import (
+    PortProvider,
+    RunReport,
+    export_counterparties,
+    process_inbox,
+    retry_pending,
+)
+from exchange.service.scheduler import Outcome, PeriodicTask
+from exchange.service.signals import SecondSignal, stop_on_signals
+from exchange.transport import InboxWatcher
+
+log = logging.getLogger(__name__)
+
+HEAD_CHECK_SECONDS = 3600.0
+RETENTION_SECONDS = 24 * 3600.0
+WATCHER_RETRY_SECONDS = 60.0
+EVENT_DEBOUNCE_SECONDS = 0.5
+
+
+class Daemon:
+    """The loop of ``exchange run``; ``run`` returns the exit code."""
+
+    def __init__(
+        self,
+        runtime: DaemonRuntime,
+        stop: threading.Event,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.stop = stop
+        self.wake = threading.Event()
+        self.clock = clock
+        self.files_processed = 0
+        self._hinted = threading.Event()
+        self._watcher: InboxWatcher | None = None
+        self._watcher_retry_at = 0.0
+        inbox = self.settings.inbox
+        self.inbox_task = _task(
+            "inbox scan",
+            inbox.rescan_seconds,
+            self.scan_inbox,
+            soon=_settle_poll_seconds(inbox.settle_seconds),
+        )
+        self.tasks = [
+            self.inbox_task,
+            _task(
+                "pending orders retry",
+                self.settings.orders.retry_pending_seconds,
+                self.retry_pending_orders,
+            ),
+        ]
+        self.export_task: PeriodicTask | None = None
+        if self.settings.counterparties.trigger_field:
+            self.export_task = _task(
+                "counterparty export",
+                self.settings.counterparties.export_interval_seconds,
+                self.export,
+            )
+            self.tasks.append(self.export_task)
+        self.tasks.append(
+            _task("journal chain head", HEAD_CHECK_SECONDS, self.write_head)
+        )
+        if self.settings.archive.retention_days > 0:
+            self.tasks.append(
+                _task("archive retention", RETENTION_SECONDS, self.apply_retention)
+            )
+
+    # The loop
+
+    def run(self) -> int:
+        """Run until a stop request; return the exit code."""
+        if not self.check_configuration():
+            return EXIT_USAGE
+        try:
+            listener = self.start_event_listener()
+        except ConfigError as exc:
+            log.error("configuration error, not starting: %s", exc)
+            return EXIT_USAGE
+        self.start_watcher()
+        try:
+            return self._loop()
+        finally:
+            if listener is not None:
+                listener.stop()
+            self.stop_watcher()
+
+    def _loop(self) -> int:
+        while not self.stop.is_set():
+            now = self.clock()
+            if self._hinted.is_set():
+                self._hinted.clear()
+                self.inbox_task.hurry(now)
+            for task in self.tasks:
+                if self.stop.is_set():
+                    break
+                if task.is_due(now):
+                    try:
+                        task.run(now)
+                    except ConfigError as exc:
+                        log.error("configuration error, stopping: %s", exc)
+                        return EXIT_USAGE
+                    now = self.clock()
+            self.supervise_watcher(now)
+            if self.stop.is_set():
+                break
+            delay = min(task.due_at for task in self.tasks) - self.clock()
+            if delay > 0:
+                self.wake.wait(delay)
+                self.wake.clear()
+        return EXIT_OK
+
+    def request_stop(self) -> None:
+        """Ask the loop to stop after the current batch; thread-safe."""
+        self.stop.set()
+        self.wake.set()
+
+    def request_export(self, entity: str, b24_id: int) -> None:
+        """Run the counterparty export soon; called by the event listener.
+
+        The export runs in the loop's thread, as an ordinary export run,
+        ``EVENT_DEBOUNCE_SECONDS`` after the event so that a burst of events
+        (a deal and its company changed together) leads to one run.
+        """
+        log.debug("Bitrix24 event for %s %d; exporting soon", entity, b24_id)
+        if self.export_task is not None:
+            self.export_task.hurry(self.clock() + EVENT_DEBOUNCE_SECONDS)
+            self.wake.set()
+
+    # Tasks
+
+    def check_configuration(self) -> bool:
+        """Check the settings that need no portal; log and return False if bad."""
+        try:
+            _ = self.runtime.client
+            _ = self.runtime.source
+            _ = self.runtime.target
+        except ConfigError as exc:
+            log.error("configuration error, not starting: %s", exc)
+            return False
+        except ExchangeError as exc:
+            # An unreachable SFTP server or folder is retried by the scans.
+            log.error("%s; retrying with backoff", exc)
+        try:
+            _ = self.runtime.deal_fields
+        except ConfigError as exc:
+            log.error("configuration error, not starting: %s", exc)
+            return False
+        except Bitrix24Error as exc:
+            log.error(
+                "Bitrix24 is not available at start: %s; the deal fields are "
+                "checked again on the first file or retry",
+                exc,
+            )
+        return True
+
+    def scan_inbox(self) -> Outcome:
+        """Process one batch of complete inbox files."""
+        report = RunReport()
+        provider = PortProvider(self.runtime)
+        process_inbox(self.runtime, provider, report, wait=False)
+        self.files_processed += len(report.files)
+        source = self.runtime.batched_source
+        if report.exit_code == EXIT_USAGE:
+            raise ConfigError("; ".join(report.problems) or "see the errors above")
+        if report.exit_code >= EXIT_UNAVAILABLE or provider.unavailable is not None:
+            return Outcome.FAILED
+        if source.more_ready:
+            return Outcome.MORE
+        if source.waiting:
+            return Outcome.SOON
+        return Outcome.DONE
+
+    def retry_pending_orders(self) -> Outcome:
+        """Evaluate pending orders again and deliver follow-up receipts."""
+        report = RunReport()
+        provider = PortProvider(self.runtime)
+        try:
+            retry_pending(self.runtime, provider, report)
+        except ConfigError:
+            raise
+        except ExchangeError as exc:
+            log.error("retrying pending orders failed: %s", exc)
+            return Outcome.FAILED
+        if report.exit_code >= EXIT_UNAVAILABLE or provider.unavailable is not None:
+            return Outcome.FAILED
+        return Outcome.DONE
+
+    def export(self) -> Outcome:
+        """Run the counterparty export."""
+        report = RunReport()
+        try:
+            export_counterparties(self.runtime, report)
+            self.runtime.outbox.deliver()
+        except ConfigError:
+            raise
+        except ExchangeError as exc:
+            log.error("the counterparty export failed: %s", exc)
+            return Outcome.FAILED
+        if report.exit_code >= EXIT_UNAVAILABLE:
+            return Outcome.FAILED
+        if report.exported:
+            log.info("counterparty export wrote %s", report.exported)
+        return Outcome.DONE
+
+    def write_head(self) -> Outcome:
+        """Write today's chain head of the journal once a day."""
+        try:
+            self.runtime.journal.write_head(self.settings.paths.archive, daily=True)
+        except OSError as exc:
+            log.error("writing the journal chain head failed: %s", exc)
+            return Outcome.FAILED
+        return Outcome.DONE
+
+    def apply_retention(self) -> Outcome:
+        """Remove archived files older than ``[archive] retention_days``."""
+        try:
+            prune(
+                self.runtime.conn,
+                self.runtime.archive,
+                self.settings.archive.retention_days,
+                datetime.now(UTC),
+            )
+        except OSError as exc:
+            log.error("archive retention failed: %s", exc)
+            return Outcome.FAILED
+        return Outcome.DONE
+
+    def start_event_listener(self) -> EventListener | None:
+        """Listen for Bitrix24 events when ``[events] enabled`` is set."""
+        events = self.settings.events
+        if not events.enabled:
+            return None
+        if self.export_task is None:
+            log.warning(
+                "[events] enabled is set but [counterparties] trigger_field is "
+                "empty, so events trigger nothing; not listening"
+            )
+            return None
+        listener = EventListener(
+            events.host,
+            events.port,
+            events.application_token.get_secret_value(),
+            self.request_export,
+        )
+        try:
+            listener.start()
+        except OSError as exc:
+            log.error(
+                "listening for Bitrix24 events on %s:%d failed: %s; the export "
+                "runs on its interval only",
+                events.host,
+                events.port,
+                exc,
+            )
+            return None
+        return listener
+
+    # The watcher
+
+    def start_watcher(self) -> None:
+        """Watch a local inbox for hints; an SFTP inbox is only scanned."""
+        if self.settings.inbox.source != "local":
+            return
+        inbox = self.settings.inbox
+        watcher = InboxWatcher(
+            self.settings.paths.inbox,
+            mode=inbox.observer,
+            poll_interval=min(inbox.rescan_seconds, max(inbox.settle_seconds, 1.0)),
+            on_hint=self._on_hint,
+        )
+        try:
+            watcher.start()
+        except OSError as exc:
+            log.error(
+                "watching %s failed: %s; scanning every %.0f s until it can be watched",
+                self.settings.paths.inbox,
+                exc,
+                inbox.rescan_seconds,
+            )
+            self._watcher_retry_at = self.clock() + WATCHER_RETRY_SECONDS
+            return
+        self._watcher = watcher
+
+    def supervise_watcher(self, now: float) -> None:
+        """Start the watcher again if it could not be started before."""
+        if self.settings.inbox.source != "local" or self._watcher is not None:
+            return
+        if now >= self._watcher_retry_at:
+            self.start_watcher()
+
+    def stop_watcher(self) -> None:
+        """Stop the watcher and wait for its threads."""
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+
+    def _on_hint(self, path: Path, *, renamed: bool) -> None:
+        # Runs in the observer's thread: record the hint and wake the loop.
+        if renamed and self.settings.inbox.observer == "native":
+            self.runtime.batched_source.mark_complete(path.name)
+        log.debug("inbox hint: %s", escape_control(path.name))
+        self._hinted.set()
+        self.wake.set()
+
+
+def _task(
+    name: str, interval: float, action: Callable[[], Outcome], *, soon: float = 1.0
+) -> PeriodicTask:
+    # A configuration error ends the daemon instead of being retried.
+    return PeriodicTask(name, interval, action, soon=soon, passes=(ConfigError,))
+
+
+def _settle_poll_seconds(settle_seconds: float) -> float:
+    """Return how often to poll while a file is still being written."""
+    return max(0.1, min(1.0, settle_seconds / 4))
+
+
+def run_daemon(settings: Settings) -> int:
+    """Run the service until SIGTERM or SIGINT; return the exit code."""
+    _log_start(settings)
+    progress = BacklogProgress() if BacklogProgress.wanted() else None
+    try:
+        runtime = DaemonRuntime(settings, progress=progress)
+    except LockedError as exc:
+        log.error("not starting: %s", exc)
+        return EXIT_UNAVAILABLE
+    stop = threading.Event()
+    daemon = Daemon(runtime, stop)
+    code = EXIT_ATTENTION
+    reason = "stopped"
+    try:
+        with stop_on_signals(stop, daemon.wake.set):
+            code = daemon.run()
+    except SecondSignal as exc:
+        code = EXIT_OK
+        reason = f"stopped at once on a second {exc}; unfinished files stay"
+    finally:
+        if progress is not None:
+            progress.close()
+        runtime.close()
+        log.info(
+            "exchange %s %s with exit code %d after processing %d files",
+            __version__,
+            reason,
+            code,
+            daemon.files_processed,
+        )
+    return code
+
+
+def _log_start(settings: Settings) -> None:
+    paths = settings.paths
+    if settings.inbox.source == "sftp":
+        inbox = (
+            f"sftp://{settings.sftp.host}:{settings.sftp.port}/{settings.sftp.inbox}"
+        )
+    else:
+        inbox = str(paths.inbox)
+    if settings.outbox.target == "sftp":
+        outbox = (
+            f"sftp://{settings.sftp.host}:{settings.sftp.port}/{settings.sftp.outbox}"
+        )
+    else:
+        outbox = str(paths.outbox)
+    log.info(
+        "exchange %s starting: inbox %s, outbox %s, archive %s, errors %s, "
+        "state %s; %s observer, rescan every %.0f s, settle %.1f s",
+        __version__,
+        inbox,
+        outbox,
+        paths.archive,
+        paths.errors,
+        paths.state,
+        settings.inbox.observer,
+        settings.inbox.rescan_seconds,
+        settings.inbox.settle_seconds,
+    )

@@ -1,0 +1,129 @@
+"""Injected faults, outages and request statistics."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from exchange.emulator import Emulator
+from tests.emulator.conftest import post_json
+
+
+def test_status_fault_for_n_requests(emulator: Emulator, http: httpx.Client) -> None:
+    """A fault fails the next ``times`` matching requests, then stops."""
+    emulator.faults.add(
+        "crm.deal.update", 500, "INTERNAL_SERVER_ERROR", "boom", times=2
+    )
+    payload = {"id": 101, "fields": {"TITLE": "x"}}
+    assert post_json(http, emulator, "crm.deal.get", {"id": 101}).status_code == 200
+    first = post_json(http, emulator, "crm.deal.update", payload)
+    assert first.status_code == 500
+    assert first.json() == {
+        "error": "INTERNAL_SERVER_ERROR",
+        "error_description": "boom",
+    }
+    assert post_json(http, emulator, "crm.deal.update", payload).status_code == 500
+    assert post_json(http, emulator, "crm.deal.update", payload).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (503, "QUERY_LIMIT_EXCEEDED"),
+        (503, "OVERLOAD_LIMIT"),
+        (401, "expired_token"),
+        (403, "ACCESS_DENIED"),
+    ],
+)
+def test_json_error_faults(
+    emulator: Emulator, http: httpx.Client, status: int, error: str
+) -> None:
+    """A fault with an error code responds with that status and JSON error."""
+    emulator.faults.add(status=status, error=error, description="injected")
+    response = post_json(http, emulator, "crm.deal.list", {})
+    assert response.status_code == status
+    assert response.json() == {"error": error, "error_description": "injected"}
+
+
+def test_gateway_fault_is_html(emulator: Emulator, http: httpx.Client) -> None:
+    """A 502 fault without an error code responds with an HTML page."""
+    emulator.faults.add(status=502)
+    response = post_json(http, emulator, "batch", {"cmd": {}})
+    assert response.status_code == 502
+    assert response.headers["content-type"].startswith("text/html")
+    assert "502 Bad Gateway" in response.text
+
+
+def test_drop_closes_connection(emulator: Emulator, http: httpx.Client) -> None:
+    """A drop fault closes the connection without an answer."""
+    emulator.faults.add("crm.deal.get", drop=True)
+    with pytest.raises(httpx.RemoteProtocolError):
+        post_json(http, emulator, "crm.deal.get", {"id": 101})
+    assert post_json(http, emulator, "crm.deal.get", {"id": 101}).status_code == 200
+
+
+def test_delay_before_answer(emulator: Emulator, http: httpx.Client) -> None:
+    """A delay fault answers normally after the delay."""
+    emulator.faults.add("crm.deal.get", delay=0.3)
+    started = time.monotonic()
+    response = post_json(http, emulator, "crm.deal.get", {"id": 101})
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_delay_hits_client_timeout(emulator: Emulator) -> None:
+    """A delay longer than the client's timeout makes the client time out."""
+    emulator.faults.add(delay=1.0)
+    with httpx.Client(timeout=0.2) as client, pytest.raises(httpx.ReadTimeout):
+        client.post(emulator.webhook_url + "crm.deal.get", json={"id": 101})
+
+
+def test_outage_and_clear(emulator: Emulator, http: httpx.Client) -> None:
+    """An outage fails every request until it is cleared."""
+    emulator.faults.outage()
+    for method in ("crm.deal.get", "batch", "crm.company.list"):
+        assert post_json(http, emulator, method, {"id": 1}).status_code == 503
+    emulator.faults.clear()
+    assert post_json(http, emulator, "crm.deal.get", {"id": 101}).status_code == 200
+
+
+def test_fault_inside_batch(emulator: Emulator, http: httpx.Client) -> None:
+    """A fault naming a method fails that command inside a batch."""
+    emulator.faults.add("crm.deal.update", 500, "INTERNAL_SERVER_ERROR", "boom")
+    cmd = {
+        "u1": "crm.deal.update?id=101&fields[TITLE]=A",
+        "u2": "crm.deal.update?id=102&fields[TITLE]=B",
+    }
+    result = post_json(http, emulator, "batch", {"cmd": cmd}).json()["result"]
+    assert result["result_error"] == {
+        "u1": {"error": "INTERNAL_SERVER_ERROR", "error_description": "boom"}
+    }
+    assert result["result"] == {"u2": True}
+
+
+def test_stats_and_reset(emulator: Emulator, http: httpx.Client) -> None:
+    """Statistics count HTTP requests per method, failed ones included."""
+    emulator.stats.reset()
+    post_json(http, emulator, "crm.deal.get", {"id": 101})
+    post_json(http, emulator, "crm.deal.get", {"id": 999999})
+    post_json(http, emulator, "crm.deal.list", {})
+    assert emulator.stats.requests == 3
+    assert emulator.stats.by_method == {"crm.deal.get": 2, "crm.deal.list": 1}
+    emulator.stats.reset()
+    assert emulator.stats.requests == 0
+    assert emulator.stats.by_method == {}
+
+
+def test_control_endpoint(emulator: Emulator, http: httpx.Client) -> None:
+    """The JSON control endpoint queues faults and reports statistics."""
+    control = emulator.base_url + "/_emulator/"
+    added = http.post(
+        control + "faults", json={"method": "crm.deal.get", "status": 504}
+    )
+    assert added.status_code == 200
+    assert post_json(http, emulator, "crm.deal.get", {"id": 101}).status_code == 504
+    stats = http.get(control + "stats").json()
+    assert stats["by_method"] == {"crm.deal.get": 1}
+    assert http.post(control + "nothing").status_code == 400
