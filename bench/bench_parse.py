@@ -10,12 +10,14 @@ most four times the ``orjson.loads`` time.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import orjson
 
@@ -63,14 +65,31 @@ def make_package(order_count: int, seed: int = 1) -> bytes:
     return b"\xef\xbb\xbf" + text
 
 
-def best_of(runs: int, action: Callable[[], object]) -> float:
-    """Return the shortest wall-clock time of ``runs`` calls, in seconds."""
-    times = []
+def best_of(runs: int, action: Callable[[], object]) -> tuple[float, float]:
+    """Return the shortest wall-clock and CPU time of ``runs`` calls, in seconds.
+
+    The CPU time (``time.process_time``) is reported too because the wall
+    clock of a shared machine includes time spent waiting for a core.
+    """
+    wall_times = []
+    cpu_times = []
     for _ in range(runs):
-        started = time.perf_counter()
+        wall_started = time.perf_counter()
+        cpu_started = time.process_time()
         action()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        cpu_times.append(time.process_time() - cpu_started)
+        wall_times.append(time.perf_counter() - wall_started)
+    return min(wall_times), min(cpu_times)
+
+
+def cpu_model() -> str:
+    """Return the CPU model name from /proc/cpuinfo, or the platform's."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
 
 
 def main() -> None:
@@ -89,19 +108,22 @@ def main() -> None:
         raise SystemExit(f"generated package is invalid: {result.problems[:3]}")
 
     plain = data.removeprefix(b"\xef\xbb\xbf")
-    orjson_seconds = best_of(arguments.runs, lambda: orjson.loads(plain))
-    load_seconds = best_of(
+    orjson_wall, orjson_cpu = best_of(arguments.runs, lambda: orjson.loads(plain))
+    load_wall, load_cpu = best_of(
         arguments.runs, lambda: load_package(data, "bench.json", settings)
     )
-    ratio = load_seconds / orjson_seconds
-    print(f"python {platform.python_version()}, {platform.machine()}")
+    print(f"machine: {os.cpu_count()} cores, {cpu_model()}")
+    print(f"python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}")
     print(f"package: {arguments.orders} orders, {len(data) / 2**20:.1f} MiB")
-    print(f"orjson.loads:  {orjson_seconds:.3f} s (best of {arguments.runs})")
-    print(f"load_package:  {load_seconds:.3f} s (best of {arguments.runs})")
-    print(f"ratio:         {ratio:.2f} x orjson.loads")
-    within = load_seconds <= TARGET_SECONDS and ratio <= TARGET_RATIO
+    print(f"best of {arguments.runs}:        wall s   CPU s")
+    print(f"orjson.loads           {orjson_wall:7.3f} {orjson_cpu:7.3f}")
+    print(f"load_package           {load_wall:7.3f} {load_cpu:7.3f}")
+    wall_ratio = load_wall / orjson_wall
+    cpu_ratio = load_cpu / orjson_cpu
+    print(f"ratio to orjson.loads  {wall_ratio:7.2f} {cpu_ratio:7.2f}")
+    within = load_wall <= TARGET_SECONDS and wall_ratio <= TARGET_RATIO
     print(
-        f"targets (<= {TARGET_SECONDS} s, <= {TARGET_RATIO} x): "
+        f"targets (<= {TARGET_SECONDS} s and <= {TARGET_RATIO} x, wall clock): "
         f"{'met' if within else 'NOT met'}"
     )
 

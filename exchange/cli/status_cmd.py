@@ -65,7 +65,7 @@ def command(app: AppContext, limit: int) -> None:
             names = ", ".join(package.name for package in undelivered)
             out.print(f"[red]not yet written to the outbox[/red]: {names}")
         if settings.counterparties.trigger_field:
-            from exchange.counterparties.status import status_lines
+            from exchange.counterparties import status_lines
 
             for line in status_lines(runtime):
                 out.print(line)

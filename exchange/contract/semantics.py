@@ -15,10 +15,15 @@ from exchange.contract.problems import OrderProblem
 
 def check_orders(orders: Sequence[Order]) -> list[OrderProblem]:
     """Run every business check and return the problems in order position."""
+    # Only sub-orders can be their own parent or sit in a cycle; a package
+    # is mostly top-level orders, so the two checks look at sub-orders only.
+    suborders = [
+        (index, order) for index, order in enumerate(orders) if order.parent_ref
+    ]
     problems = [
         *_duplicate_refs(orders),
-        *_own_parents(orders),
-        *_parent_cycles(orders),
+        *_own_parents(suborders),
+        *_parent_cycles(suborders),
         *_shared_document_numbers(orders),
     ]
     problems.sort(key=lambda problem: problem.index)
@@ -52,24 +57,24 @@ def _duplicate_refs(orders: Sequence[Order]) -> list[OrderProblem]:
     return problems
 
 
-def _own_parents(orders: Sequence[Order]) -> list[OrderProblem]:
+def _own_parents(suborders: Sequence[tuple[int, Order]]) -> list[OrderProblem]:
     message = (
         "the order is its own parent (Головной заказ equals Ссылка); clear "
         "Головной заказ for a top-level order or set the real parent order"
     )
     return [
         OrderProblem(index, order.ref, f"/orders/{index}/parent_ref", message)
-        for index, order in enumerate(orders)
+        for index, order in suborders
         if order.parent_ref == order.ref
     ]
 
 
-def _parent_cycles(orders: Sequence[Order]) -> list[OrderProblem]:
+def _parent_cycles(suborders: Sequence[tuple[int, Order]]) -> list[OrderProblem]:
     # With a duplicated ref the first occurrence's parent counts; duplicates
     # are reported on their own.
     parent_of: dict[str, str] = {}
     number_of: dict[str, str] = {}
-    for order in orders:
+    for _, order in suborders:
         if order.parent_ref is not None and order.ref not in parent_of:
             parent_of[order.ref] = order.parent_ref
             number_of.setdefault(order.ref, order.number)
@@ -92,7 +97,7 @@ def _parent_cycles(orders: Sequence[Order]) -> list[OrderProblem]:
                     cycles[ref] = cycle
         finished.update(trail)
     problems = []
-    for index, order in enumerate(orders):
+    for index, order in suborders:
         members = cycles.get(order.ref)
         if members is None:
             continue

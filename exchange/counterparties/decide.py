@@ -1,10 +1,11 @@
 """Which collected items go into the next package.
 
-An item is sent when it was never exported; when it awaits its receipt but
-was modified in Bitrix24 since the export (the company or contact, one of
-its requisites, or one of its flagged deals), or no receipt came within the
-resend time, as 1C's own exchanges resend unconfirmed changes; after an
-``error`` receipt only once it was modified again. A receipt that succeeded
+An item is sent when it was never exported. An item awaiting its receipt is
+sent again when it was modified in Bitrix24 since the export (the company or
+contact, one of its requisites, or one of its flagged deals), or when no
+receipt came within the resend time, as 1C's own exchanges resend
+unconfirmed changes. After an ``error`` receipt it is sent only once it was
+modified again. A receipt that succeeded
 cleared the flags, so an item that is flagged again is a new request.
 """
 
@@ -27,7 +28,7 @@ def export_reason(
 ) -> ExportReason | None:
     """Return why the item is sent now, or None to leave it out of this run.
 
-    ``current`` holds the modification times read in this run; any
+    ``current`` contains the modification times read in this run; any
     difference from those stored at the export (a time, or a requisite or
     flagged deal added or gone) counts as a modification.
     """

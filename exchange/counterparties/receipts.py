@@ -1,7 +1,7 @@
 """Applying a ``counterparties_receipt`` from 1C to Bitrix24 and the state.
 
 For each result with a reference the service writes the reference into the
-item's 1C-reference field, records it in the registry and clears the
+item's 1C-reference field and records it in the registry. It also clears the
 trigger flag wherever the export found it set: on the deals the record
 listed in ``deal_ids``, or on the company or contact itself. All updates of
 one receipt go out in ``batch`` requests. An ``error`` result keeps the flag
@@ -41,7 +41,7 @@ _UPDATE_PARAMS = {"REGISTER_SONET_EVENT": "N"}
 
 
 class UnknownPackage(ContractError):  # noqa: N818 (public name)
-    """A receipt answers a package that is not a counterparties package of ours."""
+    """A receipt whose ``in_reply_to`` is no counterparties package of ours."""
 
 
 def apply_receipt(
@@ -113,7 +113,8 @@ def apply_receipt(
 
 
 def _check_in_reply_to(runtime: Runtime, package_id: str) -> None:
-    written = find_package(runtime.conn, package_id)
+    # Opening the outgoing store creates its tables in a new state database.
+    written = find_package(runtime.outgoing.conn, package_id)
     if written is None or written.kind != PackageKind.COUNTERPARTIES.value:
         raise UnknownPackage(
             f"in_reply_to {package_id} is not a counterparties package written by "

@@ -157,7 +157,7 @@ class ExportedRecord:
 
 @dataclass(frozen=True, slots=True)
 class ItemExport:
-    """What ``record_export`` stores for one record of a package."""
+    """One record of a package, as ``record_export`` stores it."""
 
     entity: str
     b24_id: int

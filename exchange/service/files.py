@@ -259,7 +259,7 @@ class FileProcessor:
         data: bytes,
         received: datetime,
     ) -> FileOutcome:
-        from exchange.counterparties.incoming import (
+        from exchange.counterparties import (
             UnknownPackage,
             apply_catalog,
             apply_receipt,

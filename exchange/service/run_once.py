@@ -122,7 +122,7 @@ def export_counterparties(runtime: Runtime, report: RunReport) -> None:
     """Run the counterparty export when the flag field is configured."""
     if not runtime.settings.counterparties.trigger_field:
         return
-    from exchange.counterparties.export import export_counterparties as export
+    from exchange.counterparties import export_counterparties as export
 
     try:
         result = export(runtime)

@@ -65,6 +65,7 @@ def test_find_demo_numbers(
     emulator.in_operator_on_uf = mode
     client = client_factory(emulator.webhook_url)
     fields = resolved(client)
+
     found = find_deals(
         client,
         fields,
@@ -77,6 +78,7 @@ def test_find_demo_numbers(
             "ТЛ-000109",
         ],
     )
+
     assert {number: [deal.id for deal in deals] for number, deals in found.items()} == {
         "ТЛ-000101": [101],
         "ТЛ-000102": [102],
@@ -86,11 +88,13 @@ def test_find_demo_numbers(
         "ТЛ-000109": [109],
     }
     assert found["ТЛ-000105"][0].document_number == " ТЛ-000105 "
+
     deal_109 = found["ТЛ-000109"][0]
     assert deal_109.payment_status_item == "47"
     assert deal_109.realization_date == dt.date(2026, 11, 20)
     assert found["ТЛ-000101"][0].payment_status_item is None
     assert found["ТЛ-000101"][0].realization_date is None
+
     assert client.capabilities[in_filter_capability(fields)] is (mode == "supported")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -119,7 +119,7 @@ def test_date_time_without_offset_is_local() -> None:
 def test_date_time_with_z_converted() -> None:
     """A date-time in UTC becomes the same instant in the 1C zone."""
     parsed = parse_date_time("2026-03-01T07:15:00Z", MOSCOW)
-    assert parsed == datetime(2026, 3, 1, 7, 15, tzinfo=timezone.utc)
+    assert parsed == datetime(2026, 3, 1, 7, 15, tzinfo=UTC)
     assert parsed is not None
     assert parsed.hour == 10
     assert parsed.tzinfo == MOSCOW
@@ -158,9 +158,9 @@ def test_date_with_time_and_offset_as_written() -> None:
 @pytest.mark.parametrize("text", ["2026-02-30", "2026-13-01T00:00:00"])
 def test_impossible_dates_raise(text: str) -> None:
     """A date that passes the pattern but not the calendar is rejected."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"month|day"):
         parse_date(text)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"month|day"):
         parse_date_time(text + ("T00:00:00" if len(text) == 10 else ""), MOSCOW)
 
 

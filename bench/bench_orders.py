@@ -1,0 +1,339 @@
+"""Benchmarks of the orders flow: HTTP requests, wall time, local processing.
+
+Run from the repository root: ``.venv/bin/python bench/bench_orders.py``
+(all parts, about two minutes) or name parts: ``requests``, ``wall``,
+``naive``, ``local``. Each part runs in its own process so that memory
+figures are not mixed.
+
+- ``requests``: 10,000 changed top-level orders against an emulator seeded
+  with 10,000 deals and no request limit; HTTP requests of the first
+  package and of a second package with the same values, with ``@`` on the
+  custom field supported, ignored and rejected. Target: at most 210
+  requests for lookups and updates.
+- ``wall``: the same first package with the emulator at the default limit
+  (burst 50, 2 requests per second). Target: within 10 % of the least time
+  the limit allows for the requests sent.
+- ``naive``: the same orders, one ``crm.deal.list`` and one
+  ``crm.deal.update`` REST call per order (no ``batch``), against an
+  emulator without a request limit, and the least time the default limit
+  would allow for that many requests.
+- ``local``: a 100,000-order package through ``FileProcessor`` (parse,
+  validate, state, rollup, planning, receipt, archive) with a deal port that
+  answers at once. Targets: at most 4 s, at most 10 times ``orjson.loads``
+  of the same bytes, peak memory under 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from exchange.config import Settings
+from exchange.emulator import Emulator
+from exchange.orders.port import BatchCallback, FoundDeal, PlannedUpdate
+from exchange.rules.order_facts import DealValues
+from exchange.service.files import FileProcessor
+from exchange.service.run_once import run_once
+from exchange.service.runtime import Runtime
+from exchange.state.orders_store import DealState
+from orders_data import DEAL_FIELDS, make_orders_package, make_portal_seed
+
+DEALS = 10_000
+LOCAL_ORDERS = 100_000
+DEFAULT_BURST = 50
+DEFAULT_RATE = 2.0
+TARGET_REQUESTS = 210
+TARGET_LOCAL_SECONDS = 4.0
+TARGET_LOCAL_RATIO = 10.0
+TARGET_PEAK_MB = 500.0
+BATCH_SIZE = 50
+
+
+def least_seconds(
+    requests: int, burst: int = DEFAULT_BURST, rate: float = DEFAULT_RATE
+) -> float:
+    """Return the least wall time a leaky bucket allows for ``requests``.
+
+    The first ``burst`` requests pass at once and every further one waits
+    ``1 / rate`` seconds.
+    """
+    return max(0, requests - burst) / rate
+
+
+def settings_for(root: Path, webhook_url: str, *, rate: float, burst: int) -> Settings:
+    """Return settings with folders under ``root`` and the bench portal's fields."""
+    return Settings.model_validate(
+        {
+            "paths": {
+                "inbox": str(root / "inbox"),
+                "outbox": str(root / "outbox"),
+                "archive": str(root / "archive"),
+                "errors": str(root / "errors"),
+                "state": str(root / "state" / "exchange.sqlite3"),
+                "dry_run": str(root / "dry-run"),
+            },
+            "inbox": {"settle_seconds": 0},
+            "bitrix24": {
+                "webhook_url": webhook_url,
+                "deal_fields": DEAL_FIELDS,
+                "requests_per_second": rate,
+                "burst": burst,
+            },
+        }
+    )
+
+
+def run_package(
+    settings: Settings, data: bytes, name: str
+) -> tuple[int, float, dict[str, int]]:
+    """Drop a package into the inbox and run one pass; return its exit code,
+    wall time and receipt counts."""
+    inbox = settings.paths.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / name).write_bytes(data)
+    started = time.perf_counter()
+    with Runtime(settings) as runtime:
+        report = run_once(runtime, export=False)
+    elapsed = time.perf_counter() - started
+    counts = report.files[0].counts if report.files else {}
+    return report.exit_code, elapsed, counts
+
+
+# Part (a): requests
+
+
+def bench_requests(mode: str) -> dict[str, Any]:
+    """Count HTTP requests for a first and a repeated 10,000-order package."""
+    seed = make_portal_seed(DEALS)
+    first = make_orders_package(DEALS, number=1, status="ОплаченПолностью")
+    again = make_orders_package(DEALS, number=2, status="ОплаченПолностью")
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Emulator(
+            seed,
+            burst=1_000_000,
+            requests_per_second=1_000_000.0,
+            in_operator_on_uf=mode,
+        ) as emulator,
+    ):
+        settings = settings_for(
+            Path(folder), emulator.webhook_url, rate=1_000_000.0, burst=1_000_000
+        )
+        code, seconds, counts = run_package(settings, first, "orders_TMS_1.json")
+        first_requests = emulator.stats.requests
+        first_methods = dict(emulator.stats.calls_by_method)
+        emulator.stats.reset()
+        code2, seconds2, counts2 = run_package(settings, again, "orders_TMS_2.json")
+        return {
+            "mode": mode,
+            "first": {
+                "exit": code,
+                "seconds": round(seconds, 2),
+                "requests": first_requests,
+                "commands": first_methods,
+                "counts": counts,
+            },
+            "again": {
+                "exit": code2,
+                "seconds": round(seconds2, 2),
+                "requests": emulator.stats.requests,
+                "commands": dict(emulator.stats.calls_by_method),
+                "counts": counts2,
+            },
+        }
+
+
+# Part (b): wall time at the default limit
+
+
+def bench_wall() -> dict[str, Any]:
+    """Time the first 10,000-order package with the default request limit."""
+    seed = make_portal_seed(DEALS)
+    first = make_orders_package(DEALS, number=1, status="ОплаченПолностью")
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Emulator(
+            seed, burst=DEFAULT_BURST, requests_per_second=DEFAULT_RATE
+        ) as emulator,
+    ):
+        settings = settings_for(
+            Path(folder), emulator.webhook_url, rate=DEFAULT_RATE, burst=DEFAULT_BURST
+        )
+        code, seconds, counts = run_package(settings, first, "orders_TMS_1.json")
+        requests = emulator.stats.requests
+        bound = least_seconds(requests)
+        return {
+            "exit": code,
+            "counts": counts,
+            "requests": requests,
+            "seconds": round(seconds, 2),
+            "least_seconds": bound,
+            "over_least": round(seconds / bound - 1, 4) if bound else None,
+        }
+
+
+# Comparison: one REST call per order
+
+
+def bench_naive() -> dict[str, Any]:
+    """Look up and update each deal with its own REST call, without ``batch``."""
+    from exchange.bitrix24 import Bitrix24Client
+
+    seed = make_portal_seed(DEALS)
+    code = DEAL_FIELDS["document_number"]
+    with Emulator(seed, burst=1_000_000, requests_per_second=1_000_000.0) as emulator:
+        client = Bitrix24Client(
+            emulator.webhook_url, requests_per_second=1_000_000.0, burst=1_000_000
+        )
+        started = time.perf_counter()
+        with client:
+            for index in range(DEALS):
+                number = f"ТЛ-{index:06d}"
+                rows = client.call(
+                    "crm.deal.list",
+                    {"filter": {f"={code}": number}, "select": ["ID", code]},
+                ).result
+                deal_id = int(rows[0]["ID"])
+                client.call(
+                    "crm.deal.update",
+                    {"id": deal_id, "fields": {DEAL_FIELDS["payment_status"]: "47"}},
+                )
+        elapsed = time.perf_counter() - started
+        requests = emulator.stats.requests
+    return {
+        "requests": requests,
+        "seconds_without_limit": round(elapsed, 2),
+        "least_seconds_at_default_limit": least_seconds(requests),
+    }
+
+
+# Part (c): local processing
+
+
+class InstantPort:
+    """A ``DealPort`` whose every number has one deal and every update succeeds."""
+
+    def __init__(self, deal_ids: dict[str, int]) -> None:
+        self.deal_ids = deal_ids
+        self.sent = 0
+
+    def find(self, numbers: Collection[str]) -> dict[str, list[FoundDeal]]:
+        """Return one empty deal per number."""
+        empty = DealState(None, None, "read")
+        return {n: [FoundDeal(self.deal_ids[n], empty)] for n in numbers}
+
+    def state_of(self, values: DealValues) -> DealState:
+        """Encode the payment status as its enum value and the date as ISO."""
+        status = values.payment_status.value if values.payment_status else None
+        day = values.realization_date.isoformat() if values.realization_date else None
+        return DealState(status, day, "sent")
+
+    def send(self, updates: Sequence[PlannedUpdate], on_batch: BatchCallback) -> None:
+        """Report every update as taken, 50 per batch."""
+        for start in range(0, len(updates), BATCH_SIZE):
+            chunk = updates[start : start + BATCH_SIZE]
+            self.sent += len(chunk)
+            on_batch(dict.fromkeys((u.deal_id for u in chunk), None))
+
+
+def bench_local(trace: bool) -> dict[str, Any]:
+    """Process a 100,000-order package locally and compare with orjson.loads."""
+    data, numbers = make_orders_package(
+        LOCAL_ORDERS, number=1, families=10_000, with_numbers=True
+    )
+    deal_ids = {number: index + 1 for index, number in enumerate(numbers)}
+    loads_best = min(_timed(lambda: orjson.loads(data)) for _ in range(3))
+    with tempfile.TemporaryDirectory() as folder:
+        settings = settings_for(
+            Path(folder), "http://127.0.0.1:9/rest/1/x/", rate=2, burst=50
+        )
+        port = InstantPort(deal_ids)
+        if trace:
+            tracemalloc.start()
+        started = time.perf_counter()
+        with Runtime(settings) as runtime:
+            outcome = FileProcessor(runtime, lambda: port).process(
+                "orders_TMS_1.json", data
+            )
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] if trace else 0
+        if trace:
+            tracemalloc.stop()
+    import resource
+
+    max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "orders": LOCAL_ORDERS,
+        "bytes": len(data),
+        "counts": outcome.counts,
+        "updates_sent": port.sent,
+        "seconds": round(elapsed, 3),
+        "orjson_loads_seconds": round(loads_best, 4),
+        "ratio": round(elapsed / loads_best, 1),
+        "tracemalloc_peak_mb": round(peak / 2**20, 1) if trace else None,
+        "max_rss_mb": round(max_rss_mb, 1),
+    }
+
+
+def _timed(function: Any) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+PARTS = ("requests", "wall", "naive", "local")
+
+
+def run_part(part: str) -> dict[str, Any]:
+    """Run one part in this process and return its results."""
+    if part == "requests":
+        return {m: bench_requests(m) for m in ("supported", "ignored", "error")}
+    if part == "wall":
+        return bench_wall()
+    if part == "naive":
+        return bench_naive()
+    if part == "local":
+        return {"timed": bench_local(trace=False), "traced": bench_local(trace=True)}
+    raise ValueError(f"unknown part {part!r}; use one of {', '.join(PARTS)}")
+
+
+def main() -> None:
+    """Run the named parts, each in a child process, and print their results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", help=f"some of {', '.join(PARTS)}")
+    parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    arguments.parts = arguments.parts or list(PARTS)
+    unknown = sorted(set(arguments.parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown parts {unknown}; use some of {', '.join(PARTS)}")
+    if arguments.in_process:
+        for part in arguments.parts:
+            sys.stdout.buffer.write(orjson.dumps({part: run_part(part)}) + b"\n")
+        return
+    print(
+        f"machine: {platform.processor() or platform.machine()}, "
+        f"{platform.python_implementation()} {platform.python_version()}"
+    )
+    for part in arguments.parts:
+        output = subprocess.run(
+            [sys.executable, __file__, "--in-process", part],
+            check=True,
+            capture_output=True,
+        ).stdout
+        result = orjson.loads(output.splitlines()[-1])
+        print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The 1C catalog, complete and partial, and how it changes the matches."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from exchange.counterparties import apply_catalog, export_counterparties
+from tests.counterparties.conftest import (
+    BRANCH,
+    BRANCH_KPP,
+    ENTREPRENEUR,
+    HEAD_OFFICE,
+    IP_INN,
+    ORG_INN,
+    ORG_KPP,
+    PERSON,
+    Setup,
+    catalog,
+    entry,
+    read_package,
+    records_by_item,
+)
+
+HEAD = "330417ee-a23f-11f0-a214-0050569f2c41"
+BRANCH_A = "09d8256e-3749-11f0-aae7-0050569f2c41"
+BRANCH_B = "19d8256e-3749-11f0-aae7-0050569f2c41"
+KUZNETSOV = "c7c892a4-838b-11f0-a87f-0050569f2c41"
+PETROV = "5e3e5780-97d6-11f0-a348-0050569f2c41"
+
+FULL_CATALOG = [
+    entry(HEAD, "legal_entity", ORG_INN, ORG_KPP, "+7 (495) 500-55-50"),
+    entry(BRANCH_A, "legal_entity", ORG_INN, BRANCH_KPP),
+    entry(BRANCH_B, "legal_entity", ORG_INN, BRANCH_KPP),
+    entry(KUZNETSOV, "entrepreneur", IP_INN, None),
+    entry(PETROV, "individual", None, None, "8 912 345-67-89"),
+]
+
+
+def _export_records(
+    setup: Setup, hours: float
+) -> dict[tuple[str, int], dict[str, Any]]:
+    # Each call is past the resend time of the one before, so every
+    # flagged item is written again and shows the current matches.
+    with setup.runtime() as runtime:
+        outcome = export_counterparties(
+            runtime, now=setup.clock.now + timedelta(hours=hours)
+        )
+    assert outcome.package_name is not None
+    return records_by_item(
+        read_package(setup.settings.paths.outbox / outcome.package_name)
+    )
+
+
+def _flag(setup: Setup) -> None:
+    for deal_id in (215, 216, 217, 220):
+        setup.flag(deal_id)
+
+
+def test_complete_catalog_sets_matches(setup: Setup) -> None:
+    """A complete catalog links by INN + KPP, INN and phone, or lists candidates."""
+    _flag(setup)
+    with setup.runtime() as runtime:
+        counts = apply_catalog(runtime, catalog(FULL_CATALOG, complete=True))
+
+    records = _export_records(setup, 0)
+
+    assert counts == {"added": 5, "updated": 0, "removed": 0, "unchanged": 0}
+    head = records[("company", HEAD_OFFICE)]
+    assert (head["action"], head["ref"], head["match"]) == (
+        "link",
+        HEAD,
+        {"by": "inn_kpp", "candidates": []},
+    )
+    branch = records[("company", BRANCH)]
+    assert branch["action"] == "review"
+    assert branch["ref"] == ""
+    assert branch["match"] == {"by": "ambiguous", "candidates": [BRANCH_A, BRANCH_B]}
+    assert any("choose one" in warning for warning in branch["warnings"])
+    entrepreneur = records[("company", ENTREPRENEUR)]
+    assert (entrepreneur["action"], entrepreneur["match"]["by"]) == ("link", "inn")
+    assert entrepreneur["ref"] == KUZNETSOV
+    person = records[("contact", PERSON)]
+    assert (person["action"], person["match"]["by"], person["ref"]) == (
+        "link",
+        "phone",
+        PETROV,
+    )
+
+
+def test_partial_catalog_merges_and_complete_removes(setup: Setup) -> None:
+    """A partial catalog merges changes; a complete one drops the entries it omits."""
+    _flag(setup)
+    with setup.runtime() as runtime:
+        apply_catalog(runtime, catalog(FULL_CATALOG, complete=True))
+        merged = apply_catalog(
+            runtime,
+            catalog(
+                [
+                    entry(
+                        BRANCH_B,
+                        "legal_entity",
+                        ORG_INN,
+                        BRANCH_KPP,
+                        deletion_mark=True,
+                    )
+                ],
+                complete=False,
+                number=6,
+            ),
+        )
+    after_merge = _export_records(setup, 0)
+    with setup.runtime() as runtime:
+        replaced = apply_catalog(
+            runtime, catalog(FULL_CATALOG[:1], complete=True, number=7)
+        )
+    after_replace = _export_records(setup, 25)
+
+    assert merged == {"added": 0, "updated": 1, "removed": 0, "unchanged": 0}
+    assert after_merge[("company", BRANCH)]["action"] == "link"
+    assert after_merge[("company", BRANCH)]["ref"] == BRANCH_A
+    assert after_merge[("contact", PERSON)]["ref"] == PETROV
+    assert replaced == {"added": 0, "updated": 0, "removed": 4, "unchanged": 1}
+    assert after_replace[("company", BRANCH)]["action"] == "create"
+    assert after_replace[("contact", PERSON)]["action"] == "create"
+    assert after_replace[("company", HEAD_OFFICE)]["ref"] == HEAD
+
+
+def test_without_catalog_everything_is_created(setup: Setup) -> None:
+    """Without any catalog, items without a stored reference are created."""
+    _flag(setup)
+
+    records = _export_records(setup, 0)
+
+    assert {record["action"] for record in records.values()} == {"create"}
+    assert {record["match"]["by"] for record in records.values()} == {"none"}

@@ -1,0 +1,180 @@
+"""The counterparty loop through files: export, 1C receipt and catalog in the inbox."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exchange import jsonio
+from exchange.config.settings import Settings
+from exchange.emulator import Emulator
+from exchange.resources import demo_seed
+from exchange.service.run_once import run_once
+from exchange.service.runtime import Runtime
+
+FLAG = "UF_CRM_1700000010"
+REF = "UF_CRM_1700000020"
+REF_NORTH = "6f1c2f0e-58a4-4c39-9a43-2b1f3c1d9a01"
+
+
+@pytest.fixture
+def portal(emulator_factory: Any) -> Emulator:
+    """The demo portal: deals 201 and 202 flagged, with companies 1 and 2."""
+    emulator: Emulator = emulator_factory(seed=demo_seed(), burst=10_000)
+    return emulator
+
+
+def settings_for(tmp_path: Path, emulator: Emulator) -> Settings:
+    return Settings.model_validate(
+        {
+            "paths": {
+                "inbox": tmp_path / "inbox",
+                "outbox": tmp_path / "outbox",
+                "archive": tmp_path / "archive",
+                "errors": tmp_path / "errors",
+                "state": tmp_path / "state.sqlite3",
+                "dry_run": tmp_path / "dry-run",
+            },
+            "inbox": {"settle_seconds": 0},
+            "bitrix24": {
+                "webhook_url": emulator.webhook_url,
+                "deal_fields": {
+                    "document_number": "UF_CRM_1700000001",
+                    "payment_status": "UF_CRM_1700000002",
+                    "realization_date": "UF_CRM_1700000003",
+                },
+            },
+            "counterparties": {"trigger_field": FLAG, "ref_field": REF},
+        }
+    )
+
+
+def envelope(kind: str, number: int) -> dict[str, Any]:
+    return {
+        "format": "tms-b24-exchange",
+        "version": 1,
+        "kind": kind,
+        "package_id": str(uuid.uuid4()),
+        "sender": "TMS",
+        "number": number,
+        "created_at": "2026-12-04T10:00:00",
+    }
+
+
+def drop(inbox: Path, name: str, document: dict[str, Any]) -> None:
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / name).write_bytes(jsonio.dumps(document))
+
+
+def run(settings: Settings) -> Any:
+    with Runtime(settings) as runtime:
+        return run_once(runtime, wait=False)
+
+
+def test_receipt_file_closes_the_loop(tmp_path: Path, portal: Emulator) -> None:
+    """Flag, export, then a 1C receipt file: reference written, flag cleared."""
+    settings = settings_for(tmp_path, portal)
+    first = run(settings)
+    assert first.exit_code == 0
+    assert first.exported is not None
+    package = jsonio.loads((settings.paths.outbox / first.exported).read_bytes())
+    assert package["kind"] == "counterparties"
+    assert package["count"] == len(package["counterparties"])
+    by_company = {
+        r["b24_id"]: r
+        for r in package["counterparties"]
+        if r["b24_entity"] == "company"
+    }
+    assert set(by_company) == {1, 2}
+    assert by_company[1]["deal_ids"] == [201]
+
+    receipt = envelope("counterparties_receipt", 7) | {
+        "in_reply_to": package["package_id"],
+        "results": [
+            {
+                "b24_entity": "company",
+                "b24_id": 1,
+                "status": "created",
+                "ref": REF_NORTH,
+                "message": "",
+            },
+            {
+                "b24_entity": "company",
+                "b24_id": 2,
+                "status": "error",
+                "ref": None,
+                "message": "ИНН не прошел проверку в 1С",
+            },
+        ],
+    }
+    drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
+    second = run(settings)
+
+    assert [f.outcome for f in second.files] == ["applied"]
+    assert portal.portal.companies[1][REF] == REF_NORTH
+    assert portal.portal.deals[201][FLAG] == "0"
+    assert portal.portal.deals[202][FLAG] == "1"
+    assert not list(settings.paths.inbox.glob("*.json"))
+    archived = list(settings.paths.archive.glob("*/*/*/counterparties_receipt_TMS_7.*"))
+    assert len(archived) == 1
+
+
+def test_receipt_for_unknown_package_rejected(tmp_path: Path, portal: Emulator) -> None:
+    """A receipt naming a package the service never wrote gets a rejection."""
+    settings = settings_for(tmp_path, portal)
+    unknown = str(uuid.uuid4())
+    receipt = envelope("counterparties_receipt", 3) | {
+        "in_reply_to": unknown,
+        "results": [],
+    }
+    drop(settings.paths.inbox, "counterparties_receipt_TMS_3.json", receipt)
+    report = run(settings)
+
+    assert report.exit_code == 1
+    assert [f.outcome for f in report.files] == ["rejected"]
+    rejection = jsonio.loads(
+        (settings.paths.outbox / report.files[0].reply).read_bytes()
+    )
+    assert rejection["kind"] == "rejection"
+    assert rejection["in_reply_to"] == receipt["package_id"]
+    assert rejection["errors"][0]["path"] == "/in_reply_to"
+    assert rejection["errors"][0]["value"] == unknown
+    rejected = list(settings.paths.errors.glob("*/*/*/counterparties_receipt_TMS_3.*"))
+    assert len(rejected) == 2  # the file and its rejection beside it
+
+
+def test_catalog_file_links_by_inn(tmp_path: Path, portal: Emulator) -> None:
+    """A catalog in the inbox is applied before the export, which then links by it."""
+    settings = settings_for(tmp_path, portal)
+    first = run(settings)
+    assert first.exported is not None
+    exported = jsonio.loads((settings.paths.outbox / first.exported).read_bytes())
+    record = next(r for r in exported["counterparties"] if r["b24_id"] == 1)
+    assert record["action"] == "create"
+
+    catalog = envelope("counterparty_catalog", 5) | {
+        "complete": True,
+        "counterparties": [
+            {
+                "ref": REF_NORTH,
+                "kind": "legal_entity",
+                "name": "Северный ветер",
+                "inn": "7707083893",
+                "kpp": "773601001",
+            }
+        ],
+    }
+    drop(settings.paths.inbox, "counterparty_catalog_TMS_5.json", catalog)
+    portal.portal.update_company(1, TITLE='ООО "Северный ветер" (изм.)')
+    second = run(settings)
+
+    assert [f.outcome for f in second.files] == ["applied"]
+    assert second.exported is not None
+    again = jsonio.loads((settings.paths.outbox / second.exported).read_bytes())
+    linked = next(r for r in again["counterparties"] if r["b24_id"] == 1)
+    assert linked["ref"] == REF_NORTH
+    assert linked["match"] == {"by": "inn_kpp", "candidates": []}
+    assert linked["action"] == "link"
