@@ -33,8 +33,8 @@ MIB = 1024 * 1024
     "--max-errors",
     type=click.IntRange(min=1),
     default=None,
-    help="Most contract violations listed per file (a count); all are still "
-    "counted. Default: [inbox] max_errors of the configuration, else 100.",
+    help="Maximum number of contract violations listed per file; all are "
+    "still counted. Default: [inbox] max_errors of the configuration, else 100.",
 )
 @click.pass_context
 def command(

@@ -37,7 +37,7 @@ node = "B24"                 # sender code of the packages this service writes
 requests_per_second = 2.0    # the portal's leaky bucket drains this many per second
 burst = 50                   # requests the portal takes at once (Enterprise: 250)
 timeout_seconds = 60         # time limit of one HTTP request, seconds
-max_attempts = 6             # attempts per request on 5xx answers and timeouts
+max_attempts = 6             # attempts per request on 5xx responses and timeouts
 max_retry_seconds = 120      # total time spent retrying one request, seconds
 
 [bitrix24.deal_fields]

@@ -1,8 +1,8 @@
 """Build typed packages from documents that passed the schema.
 
-The schema proved every shape, so each value is only normalized here
-(see ``values.py``); values a pattern cannot check (a 30 February, an
-unknown enumeration value) become problems reported like schema errors.
+The schema proved every shape, so each value is only normalized here (see
+``values.py``). Values that a pattern cannot check, such as 30 February or
+an unknown enumeration value, become problems reported like schema errors.
 Parsed values are cached per package because 1C repeats them: empty dates,
 the three payment statuses, the realization dates of one month.
 """

@@ -23,7 +23,7 @@ WRITE_UTF8: Final = (
 
 
 class DecodingError(Exception):
-    """The file cannot be turned into a JSON value; ``problem`` says why."""
+    """The file cannot be parsed into a JSON value; ``problem`` describes why."""
 
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)

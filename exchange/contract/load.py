@@ -1,9 +1,9 @@
 """Read an incoming exchange file: the public entry point of the contract.
 
-Checks run in this order, and the first step that fails ends the work on
-the file: size limit, encoding, JSON syntax, envelope (format, version and
-kind), JSON Schema, enumeration and calendar values; then the business
-checks of an orders package, which mark single orders instead.
+Checks run in this order: size limit, encoding, JSON syntax, envelope
+(format, version and kind), JSON Schema, enumeration and calendar values.
+The first step that fails rejects the file. The business checks of an
+orders package come last, and they mark single orders instead.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class ContractSettings:
     max_bytes: int = DEFAULT_MAX_BYTES
     """Largest file accepted, in bytes (``[inbox] max_file_mib``)."""
     max_errors: int = DEFAULT_MAX_ERRORS
-    """Most problems listed per file; all are counted in ``errors_total``."""
+    """Maximum number of problems listed per file; ``errors_total`` counts all."""
 
 
 @dataclass
@@ -93,10 +93,10 @@ def load_package(
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    # Building 100,000 models next to the million objects of the parsed
-    # document triggers many full garbage collections that find nothing to
-    # free (the objects are all alive); pausing the collector halves the
-    # time of the build. Reference counting still frees memory meanwhile.
+    # Building 100,000 models beside the million objects of the parsed
+    # document triggers full garbage collections that free nothing, because
+    # every object is still in use. Pausing the collector halves the build
+    # time, and reference counting still frees memory meanwhile.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -117,14 +117,17 @@ def _load(data: bytes, source_name: str, settings: ContractSettings) -> LoadedFi
     problem = size_problem(len(data), settings.max_bytes)
     if problem is not None:
         return _reject(result, [problem], settings)
+
     try:
         document = parse_json(data)
     except DecodingError as failure:
         return _reject(result, [failure.problem], settings)
+
     result.envelope = read_envelope(document)
     problems = envelope_problems(document)
     if problems:
         return _reject(result, problems, settings)
+
     kind = PackageKind(document["kind"])
     problems = schema_problems(kind, document)
     if problems:
@@ -132,9 +135,11 @@ def _load(data: bytes, source_name: str, settings: ContractSettings) -> LoadedFi
         # payment status, 30 February) are listed only once the schema
         # violations are fixed, because the parsers rely on the shapes.
         return _reject(result, problems, settings)
+
     package, problems = build_package(kind, document, settings.timezone)
     if problems:
         return _reject(result, problems, settings)
+
     result.package = package
     if isinstance(package, OrdersPackage):
         result.order_problems = check_orders(package.orders)

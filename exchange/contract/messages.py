@@ -147,9 +147,15 @@ def value_problem(
     return Problem(pointer(path), show_value(value), message)
 
 
-def translate(kind: PackageKind, error: ValidationError) -> list[Problem]:
-    """Translate one jsonschema error into one or more problems."""
-    path = tuple(error.absolute_path)
+def translate(
+    kind: PackageKind, error: ValidationError, prefix: tuple[str | int, ...] = ()
+) -> list[Problem]:
+    """Translate one jsonschema error into one or more problems.
+
+    ``prefix`` is the path of the validated value within the package, for
+    errors of a record validated on its own.
+    """
+    path = (*prefix, *error.absolute_path)
     keyword = error.validator
     instance = error.instance
     # jsonschema types these attributes as possibly unset; errors from

@@ -15,8 +15,8 @@ from exchange.contract.problems import OrderProblem
 
 def check_orders(orders: Sequence[Order]) -> list[OrderProblem]:
     """Run every business check and return the problems in order position."""
-    # Only sub-orders can be their own parent or sit in a cycle; a package
-    # is mostly top-level orders, so the two checks look at sub-orders only.
+    # Only sub-orders can be their own parent or sit in a cycle. Most orders
+    # of a package are top-level, so these two checks skip them.
     suborders = [
         (index, order) for index, order in enumerate(orders) if order.parent_ref
     ]

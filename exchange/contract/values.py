@@ -1,8 +1,8 @@
 """Parse values as 1C writes them into normalized Python values.
 
-The schema pass has already checked the shape of each value (see the
-patterns in ``common.schema.json``); these functions add what a pattern
-cannot check (calendar dates, enumeration names) and normalize:
+The schema pass has already checked the shape of each value with the
+patterns in ``common.schema.json``. These functions check what a pattern
+cannot (calendar dates, enumeration names) and normalize:
 
 - empty dates and references become ``None``;
 - references become lower-case UUID strings;

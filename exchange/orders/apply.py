@@ -247,6 +247,11 @@ def _row(
             )
         return row(outcome.status, outcome.deal_id, outcome.message)
     top = tree.top_of(ref)
+    if top is None and tree.in_cycle(ref):
+        sub_reports.append(
+            _sub_report(stored, OrderStatus.ERROR, None, _CYCLE, recheck=False)
+        )
+        return row(OrderStatus.ERROR, None, _CYCLE)
     if top is None:
         report = _sub_report(stored, OrderStatus.PENDING, None, _ORPHAN, recheck=True)
         sub_reports.append(report)
@@ -264,6 +269,10 @@ def _row(
     return row(OrderStatus.SUBORDER, deal_id, message)
 
 
+_CYCLE = (
+    "the chain of parent orders (Головной заказ) leads back to this order; "
+    "correct the parent in 1C and upload the order again"
+)
 _ORPHAN = (
     "the parent order (Головной заказ) is not known yet; upload it from 1C, "
     "the order is retried until then"

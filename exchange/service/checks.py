@@ -60,7 +60,7 @@ def _check_portal(runtime: Runtime) -> Iterator[CheckResult]:
         yield CheckResult("bitrix24 webhook", ok=False, message=str(exc))
         return
     yield CheckResult(
-        "bitrix24 webhook", ok=True, message="the portal answers crm.deal.fields"
+        "bitrix24 webhook", ok=True, message="crm.deal.fields returned the deal fields"
     )
     try:
         fields = runtime.deal_fields

@@ -66,12 +66,13 @@ class Daemon:
         runtime: DaemonRuntime,
         stop: threading.Event,
         *,
+        wake: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.stop = stop
-        self.wake = threading.Event()
+        self.wake = wake or threading.Event()
         self.clock = clock
         self.files_processed = 0
         self._hinted = threading.Event()
@@ -151,11 +152,6 @@ class Daemon:
                 self.wake.wait(delay)
                 self.wake.clear()
         return EXIT_OK
-
-    def request_stop(self) -> None:
-        """Ask the loop to stop after the current batch; thread-safe."""
-        self.stop.set()
-        self.wake.set()
 
     def request_export(self, entity: str, b24_id: int) -> None:
         """Run the counterparty export soon; called by the event listener.
@@ -360,6 +356,23 @@ def _settle_poll_seconds(settle_seconds: float) -> float:
 
 def run_daemon(settings: Settings) -> int:
     """Run the service until SIGTERM or SIGINT; return the exit code."""
+    stop = threading.Event()
+    wake = threading.Event()
+    try:
+        # Handlers first: a stop request during the start is honored too.
+        with stop_on_signals(stop, wake.set):
+            return _run(settings, stop, wake)
+    except SecondSignal as exc:
+        log.info(
+            "exchange %s stopped at once on a second %s; unfinished files stay "
+            "in the inbox",
+            __version__,
+            exc,
+        )
+        return EXIT_OK
+
+
+def _run(settings: Settings, stop: threading.Event, wake: threading.Event) -> int:
     _log_start(settings)
     progress = BacklogProgress() if BacklogProgress.wanted() else None
     try:
@@ -367,24 +380,17 @@ def run_daemon(settings: Settings) -> int:
     except LockedError as exc:
         log.error("not starting: %s", exc)
         return EXIT_UNAVAILABLE
-    stop = threading.Event()
-    daemon = Daemon(runtime, stop)
+    daemon = Daemon(runtime, stop, wake=wake)
     code = EXIT_ATTENTION
-    reason = "stopped"
     try:
-        with stop_on_signals(stop, daemon.wake.set):
-            code = daemon.run()
-    except SecondSignal as exc:
-        code = EXIT_OK
-        reason = f"stopped at once on a second {exc}; unfinished files stay"
+        code = daemon.run()
     finally:
         if progress is not None:
             progress.close()
         runtime.close()
         log.info(
-            "exchange %s %s with exit code %d after processing %d files",
+            "exchange %s stopped with exit code %d after processing %d files",
             __version__,
-            reason,
             code,
             daemon.files_processed,
         )

@@ -1,10 +1,11 @@
 """Processing one incoming file from start to archive.
 
-Order of steps, chosen so that a crash at any point loses nothing and
-applies nothing twice: parse and validate; check the package id and number;
-apply (state committed as it goes); queue the reply in the state database;
-write the reply to the outbox; archive the file with its reply and journal
-it; only then remove it from the inbox.
+The steps run in an order chosen so that a crash at any point loses nothing
+and applies nothing twice. The file is parsed and validated, its package id
+and number are checked, and it is applied with state committed as it goes.
+Its reply is queued in the state database, then written to the outbox. The
+file is archived with its reply and journaled, and only then removed from
+the inbox.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ PortFactory = Callable[[], DealPort]
 
 @dataclass
 class FileOutcome:
-    """What happened to one incoming file."""
+    """Outcome of one incoming file: applied, duplicate or rejected, and counts."""
 
     name: str
     outcome: str
@@ -53,7 +54,7 @@ class FileOutcome:
 
 
 class FileProcessor:
-    """Apply incoming files and answer them."""
+    """Apply incoming files and write their receipts or rejections."""
 
     def __init__(self, runtime: Runtime, port_factory: PortFactory) -> None:
         self.runtime = runtime

@@ -22,6 +22,7 @@ from exchange.orders.bitrix_port import BitrixDealPort
 from exchange.orders.port import DealPort, UnavailablePort
 from exchange.orders.recheck import recheck_pending
 from exchange.service.files import FileOutcome, FileProcessor
+from exchange.service.ordering import application_order
 from exchange.service.runtime import Runtime
 from exchange.transport import wait_settled
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RunReport:
-    """What one pass did, and the exit code it earns."""
+    """Outcome of one pass: files, leftovers, follow-ups, export and exit code."""
 
     files: list[FileOutcome] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
@@ -85,7 +86,10 @@ def process_inbox(
             "%s is still being written; left for the next run", escape_control(name)
         )
     processor = FileProcessor(runtime, provider)
-    for item in polled.ready:
+    ready = polled.ready
+    if runtime.settings.inbox.source == "local":
+        ready = application_order(ready)
+    for item in ready:
         try:
             data = source.read(item)
             outcome = processor.process(item.name, data)

@@ -26,7 +26,9 @@ def daemon_factory() -> Iterator[DaemonFactory]:
     """Start ``exchange run`` processes; each is stopped after the test."""
     started: list[DaemonProcess] = []
 
-    def start(space: Workspace, *global_args: str, name: str = "daemon") -> DaemonProcess:
+    def start(
+        space: Workspace, *global_args: str, name: str = "daemon"
+    ) -> DaemonProcess:
         process = DaemonProcess(space, *global_args, name=name).start()
         started.append(process)
         return process

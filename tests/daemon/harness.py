@@ -98,8 +98,8 @@ class Workspace:
             lines.append(f"[{name}]")
             lines.extend(f"{key} = {_toml_value(v)}" for key, v in values.items())
             lines.append("")
-        self.config.write_text("\n".join(lines), encoding="utf-8")
         self.inbox.mkdir(parents=True, exist_ok=True)
+        self.config.write_text("\n".join(lines), encoding="utf-8")
 
     def env(self) -> dict[str, str]:
         """Return the environment of the service: no inherited EXCHANGE_ vars."""
@@ -128,11 +128,13 @@ class Workspace:
         """Return the sorted names of every file left in the inbox."""
         return sorted(path.name for path in self.inbox.iterdir())
 
-    def run_once(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run_once(
+        self, *args: str, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``exchange run --once`` in this workspace and wait for it."""
+        command = [sys.executable, "-m", "exchange", "--config", str(self.config)]
         return subprocess.run(
-            [sys.executable, "-m", "exchange", "--config", str(self.config), *args]
-            + ["run", "--once"],
+            [*command, *args, "run", "--once"],
             cwd=self.root,
             env=self.env(),
             capture_output=True,

@@ -38,7 +38,9 @@ def test_daemon_applies_dropped_samples(
     drop_samples(workspace)
 
     wait_until(lambda: not workspace.inbox_names(), 20, "an empty inbox")
-    wait_until(lambda: len(workspace.outbox_names("orders_receipt_")) >= 2, 10, "receipts")
+    wait_until(
+        lambda: len(workspace.outbox_names("orders_receipt_")) >= 2, 10, "receipts"
+    )
 
     receipts = [read_json(workspace.outbox / n) for n in workspace.outbox_names()]
     replies_to = {receipt["in_reply_to"] for receipt in receipts}
@@ -137,11 +139,11 @@ def test_webhook_code_never_logged(
     daemon.wait_for_log("Watching")
     drop_samples(workspace)
     wait_until(lambda: not workspace.inbox_names(), 20, "an empty inbox")
-    emulator.faults.outage(True)
+    emulator.faults.outage(on=True)
     workspace.drop("orders_TMS_1.json", (SAMPLES / "orders_TMS_1.json").read_bytes())
     wait_until(lambda: "Bitrix24" in daemon.log_text(), 20, "a portal error")
     time.sleep(1)
-    emulator.faults.outage(False)
+    emulator.faults.outage(on=False)
     assert daemon.signal(signal.SIGTERM) == 0
 
     text = daemon.log_text()
@@ -165,7 +167,9 @@ def test_control_character_escaped_in_log(
     assert "\x1b" not in text
 
 
-def test_config_error_exits_2(workspace: Workspace, daemon_factory: DaemonFactory) -> None:
+def test_config_error_exits_2(
+    workspace: Workspace, daemon_factory: DaemonFactory
+) -> None:
     """A missing deal field setting ends the daemon at start with exit code 2."""
     workspace.write_config({"bitrix24.deal_fields": {"payment_status": ""}})
     daemon = daemon_factory(workspace)
@@ -181,7 +185,7 @@ def test_portal_outage_retried_with_backoff(
 ) -> None:
     """A portal outage keeps the daemon running; orders apply once it is back."""
     workspace.write_config({"bitrix24": {"max_attempts": 1}})
-    emulator.faults.outage(True)
+    emulator.faults.outage(on=True)
     daemon = daemon_factory(workspace)
     daemon.wait_for_log("Bitrix24 is not available at start")
     workspace.drop("orders_TMS_1.json", (SAMPLES / "orders_TMS_1.json").read_bytes())
@@ -189,7 +193,7 @@ def test_portal_outage_retried_with_backoff(
     assert daemon.alive()
     assert emulator.portal.deals[102][PAYMENT_STATUS] is None
 
-    emulator.faults.outage(False)
+    emulator.faults.outage(on=False)
 
     wait_until(
         lambda: emulator.portal.deals[102][PAYMENT_STATUS] == PAID_IN_FULL,

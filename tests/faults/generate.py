@@ -14,7 +14,8 @@ DOCUMENT_NUMBERS = ["ТЛ-000101", "ТЛ-000102", "ТЛ-000103", "ТЛ-000104", 
 PAYMENT_STATUSES = ["НеОплачен", "ОплаченЧастично", "ОплаченПолностью", ""]
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
 EMPTY_DATE = "0001-01-01T00:00:00"
-START = datetime(2026, 12, 1, 9, 0, 0)
+# 1C writes local times of its base without an offset.
+START = datetime(2026, 12, 1, 9, 0, 0)  # noqa: DTZ001
 
 
 def _uuid(rng: random.Random) -> str:

@@ -20,7 +20,7 @@ SEED = 20261204
 PACKAGES = 10
 KILLS = 5
 # Each request to the portal takes this long, so that kills land mid-file.
-REQUEST_DELAY = 0.04
+REQUEST_DELAY = 0.1
 
 
 def receipts_by_package(space: Workspace) -> dict[str, list[dict[str, Any]]]:
@@ -58,20 +58,25 @@ def test_sigkill_loses_nothing_applies_nothing_twice(
         space.drop(name, data)
     rng = random.Random(SEED)
     kills = 0
+    applied_before_kills = 0
     for attempt in range(KILLS):
         daemon = daemon_factory(space, name=f"killed-{attempt}")
-        time.sleep(rng.uniform(0.5, 1.5))
+        daemon.wait_for_log("Watching")
+        time.sleep(rng.uniform(0.05, 0.6))
         daemon.kill()
         kills += 1
+        applied_before_kills += daemon.log_text().count("applied orders_TMS_")
         if not space.inbox_names():
             break
     assert kills >= 2, "the stream was processed before the second kill"
+    assert applied_before_kills > 0
 
     final = daemon_factory(space, name="final")
     wait_until(lambda: not space.inbox_names(), 60, "an empty inbox")
     wait_until(
         lambda: set(receipts_by_package(space)) >= package_ids, 20, "all receipts"
     )
+    final.wait_for_log("Watching")
     assert final.signal(signal.SIGTERM) == 0
 
     assert deal_values(portal.portal.deals) == expected
