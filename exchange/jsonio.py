@@ -9,8 +9,11 @@ import orjson
 JSONDecodeError = orjson.JSONDecodeError
 
 
-def loads(data: bytes | str) -> Any:
-    """Parse JSON text; raise ``JSONDecodeError`` with line and column."""
+def loads(data: bytes | bytearray | memoryview | str) -> Any:
+    """Parse JSON text; raise ``JSONDecodeError`` with line and column.
+
+    A ``memoryview`` must be C-contiguous, as orjson requires.
+    """
     return orjson.loads(data)
 
 

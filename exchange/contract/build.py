@@ -126,7 +126,9 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
     # instead of builder.value(), which would cost a call per field.
     parse_date_time_here = _date_time_parser(builder.zone)
     invalid = _INVALID
-    date_times: dict[Any, Any] = {}
+    # Dates, payment statuses and parent references repeat across orders,
+    # so they are cached by their text. Date-times carry seconds and are
+    # nearly unique, so a cache of them only grew: it made the build slower.
     dates: dict[Any, Any] = {}
     statuses: dict[Any, Any] = {}
     parents: dict[Any, Any] = {}
@@ -139,14 +141,20 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
     orders = []
     for index, raw in enumerate(records):
         date_raw = raw["date"]
-        date_value = date_times.get(date_raw, invalid)
-        if date_value is invalid:
-            date_value = _cached(date_times, date_raw, parse_date_time_here)
+        try:
+            date_value = parse_date_time_here(date_raw)
+        except ValueError:
+            date_value = invalid
 
+        # A modified_at with the same text as the date is not parsed again.
         modified_raw = raw.get("modified_at")
-        modified_value = date_times.get(modified_raw, invalid)
-        if modified_value is invalid:
-            modified_value = _cached(date_times, modified_raw, parse_date_time_here)
+        if modified_raw == date_raw:
+            modified_value = date_value
+        else:
+            try:
+                modified_value = parse_date_time_here(modified_raw)
+            except ValueError:
+                modified_value = invalid
 
         realization_raw = raw["realization_date"]
         realization_value = dates.get(realization_raw, invalid)

@@ -53,11 +53,14 @@ def parse_json(data: bytes) -> Any:
             raise DecodingError(
                 Problem("", "", f"file is encoded as {name}; {WRITE_UTF8}")
             )
-    text = data.removeprefix(UTF8_BOM)
+    # A view skips the byte order mark without copying the file.
+    text = memoryview(data)
+    if data.startswith(UTF8_BOM):
+        text = text[len(UTF8_BOM) :]
     try:
         return jsonio.loads(text)
     except jsonio.JSONDecodeError as error:
-        raise DecodingError(_diagnose(text, error)) from None
+        raise DecodingError(_diagnose(bytes(text), error)) from None
 
 
 def _diagnose(data: bytes, error: jsonio.JSONDecodeError) -> Problem:

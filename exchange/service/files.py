@@ -10,6 +10,7 @@ the inbox.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from exchange import jsonio
 from exchange.archive.entry import JournalEntry
 from exchange.contract.enums import OrderStatus, PackageKind
 from exchange.contract.load import LoadedFile, load_package
@@ -65,7 +67,11 @@ class FileProcessor:
     ) -> FileOutcome:
         """Process the bytes of one file named ``name`` as received."""
         received = received_at or datetime.now(UTC)
-        loaded = load_package(data, name, self.runtime.contract)
+        try:
+            loaded = load_package(data, name, self.runtime.contract)
+        except Exception as exc:
+            log.exception("reading %s failed unexpectedly", escape_control(name))
+            loaded = unreadable(data, name, exc)
         if loaded.problems:
             return self._reject(loaded, data, received, loaded.problems)
         envelope = loaded.package
@@ -89,6 +95,8 @@ class FileProcessor:
             )
         if existing is not None and existing.state == "archived":
             return self._duplicate(loaded, data, received)
+        if existing is not None and existing.state == "answered":
+            return self._finish_answered(loaded, existing, data, received)
         if existing is None:
             used = store.package_by_number(envelope.sender, envelope.number)
             if used is not None:
@@ -189,6 +197,59 @@ class FileProcessor:
             result.rows,
             reply.name,
         )
+
+    def _finish_answered(
+        self,
+        loaded: LoadedFile,
+        record: PackageRecord,
+        data: bytes,
+        received: datetime,
+    ) -> FileOutcome:
+        """Finish a package whose receipt was queued before a crash.
+
+        The package is not applied again: its queued receipt is delivered,
+        and the file is archived with it, so 1C gets exactly one receipt.
+        """
+        outbox = self.runtime.outbox
+        outbox.deliver()
+        replies = self.runtime.outgoing.replies_to(record.package_id)
+        reply = replies[0] if replies else None
+        rows: list[dict[str, Any]] = []
+        if reply is not None:
+            rows = list(jsonio.loads(reply.data).get("results", []))
+        counts = dict(Counter(str(row.get("status", "")) for row in rows))
+        self._archive(
+            loaded,
+            data,
+            received,
+            "applied",
+            reply.name if reply else "",
+            reply.data if reply else b"",
+            counts=counts,
+            details=rows,
+        )
+        store = self.runtime.orders
+        with store.transaction():
+            store.set_package_state(record.package_id, "archived")
+        log.info(
+            "finished %s, whose receipt %s was written before a restart",
+            escape_control(loaded.source_name),
+            reply.name if reply else "(none)",
+        )
+        exit_code = EXIT_ATTENTION if counts.get("error") else EXIT_OK
+        return FileOutcome(
+            loaded.source_name,
+            "applied",
+            record.kind,
+            counts,
+            exit_code,
+            reply=reply.name if reply else "",
+        )
+
+    def set_aside(self, name: str, data: bytes, exc: Exception) -> FileOutcome:
+        """Reject a file whose processing failed with an unexpected error."""
+        loaded = unreadable(data, name, exc)
+        return self._reject(loaded, data, datetime.now(UTC), loaded.problems)
 
     def write_followups(self, result: OrdersResult) -> int:
         """Queue follow-up receipts; return how many rows have status error."""
@@ -410,6 +471,27 @@ class FileProcessor:
                 sender,
                 last,
             )
+
+
+def unreadable(data: bytes, name: str, exc: Exception) -> LoadedFile:
+    """Return a rejected ``LoadedFile`` for a file the loader failed on."""
+    problem = Problem(
+        "",
+        "",
+        f"the file could not be checked ({type(exc).__name__}); it is set "
+        "aside: check that 1C wrote a package of the exchange format, and "
+        "send the file to the service's administrator if it is one",
+    )
+    return LoadedFile(
+        source_name=name,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        envelope=None,
+        package=None,
+        problems=[problem],
+        errors_total=1,
+        order_problems=[],
+    )
 
 
 def _row_detail(row: ReceiptRow) -> dict[str, Any]:

@@ -81,15 +81,13 @@ def process_inbox(
         report.raise_code(EXIT_UNAVAILABLE)
         return
     report.waiting = list(polled.waiting)
-    for name in polled.waiting:
-        log.info(
-            "%s is still being written; left for the next run", escape_control(name)
-        )
+    _log_waiting(polled.waiting)
     processor = FileProcessor(runtime, provider)
     ready = polled.ready
     if runtime.settings.inbox.source == "local":
         ready = application_order(ready)
     for item in ready:
+        data: bytes | None = None
         try:
             data = source.read(item)
             outcome = processor.process(item.name, data)
@@ -101,8 +99,34 @@ def process_inbox(
             if exc.exit_code >= EXIT_UNAVAILABLE or exc.transient:
                 return
             continue
+        except Exception as exc:
+            if data is None:
+                raise
+            # A bug met by one file must not block the inbox: the file is set
+            # aside with a rejection, and the traceback goes to the log.
+            log.exception(
+                "processing %s failed unexpectedly", escape_control(item.name)
+            )
+            outcome = processor.set_aside(item.name, data, exc)
+            source.finish(item, accepted=False)
         report.files.append(outcome)
         report.raise_code(outcome.exit_code)
+
+
+_announced_waiting: set[str] = set()
+
+
+def _log_waiting(names: list[str]) -> None:
+    """Log each file still being written once, not on every poll."""
+    for name in names:
+        level = logging.DEBUG if name in _announced_waiting else logging.INFO
+        log.log(
+            level,
+            "%s is still being written; left for a later pass",
+            escape_control(name),
+        )
+    _announced_waiting.intersection_update(names)
+    _announced_waiting.update(names)
 
 
 def retry_pending(runtime: Runtime, provider: PortProvider, report: RunReport) -> None:

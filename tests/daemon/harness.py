@@ -156,15 +156,22 @@ class Workspace:
 class DaemonProcess:
     """``exchange run`` started in a workspace, logging to ``log_path``."""
 
-    def __init__(self, workspace: Workspace, *global_args: str, name: str = "daemon"):
+    def __init__(
+        self,
+        workspace: Workspace,
+        *global_args: str,
+        name: str = "daemon",
+        python_args: tuple[str, ...] = ("-m", "exchange"),
+    ) -> None:
         self.workspace = workspace
         self.global_args = global_args
+        self.python_args = python_args
         self.log_path = workspace.root / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> DaemonProcess:
         """Start the process; its standard error is appended to the log file."""
-        command = [sys.executable, "-m", "exchange", "--config"]
+        command = [sys.executable, *self.python_args, "--config"]
         command += [str(self.workspace.config), *self.global_args, "run"]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

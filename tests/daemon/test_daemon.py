@@ -200,5 +200,5 @@ def test_portal_outage_retried_with_backoff(
         30,
         "deal 102 to be updated after the outage",
     )
+    daemon.wait_for_log("inbox scan succeeded again", timeout=15)
     assert daemon.alive()
-    assert "succeeded again" in daemon.log_text()

@@ -29,7 +29,7 @@ def test_thousand_malformed_files_rejected(
         for name, data in files[start : start + BATCH]:
             workspace.drop(name, data)
         wait_until(
-            lambda: len(workspace.inbox_names()) < BATCH // 2, 60, "the batch to drain"
+            lambda: len(workspace.inbox_names()) < BATCH // 2, 30, "the batch to drain"
         )
         assert daemon.alive()
     wait_until(lambda: not workspace.inbox_names(), 60, "an empty inbox")
