@@ -257,7 +257,9 @@ def bench_local(trace: bool) -> dict[str, Any]:
         LOCAL_ORDERS, number=1, families=10_000, with_numbers=True
     )
     deal_ids = {number: index + 1 for index, number in enumerate(numbers)}
-    loads_best = min(_timed(lambda: orjson.loads(data)) for _ in range(3))
+    # orjson rejects the byte order mark that 1C writes, so it is cut off here.
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    loads_best = min(_timed(lambda: orjson.loads(body)) for _ in range(3))
     with tempfile.TemporaryDirectory() as folder:
         settings = settings_for(
             Path(folder), "http://127.0.0.1:9/rest/1/x/", rate=2, burst=50

@@ -6,17 +6,13 @@ a checkout has them in ``samples/`` beside the package.
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
 
 def samples_dir() -> Path:
     """Return the folder of the shipped samples."""
-    try:
-        packaged = importlib.resources.files("exchange._samples")
-    except ModuleNotFoundError:
-        packaged = None
-    if packaged is not None and isinstance(packaged, Path) and packaged.is_dir():
+    packaged = Path(__file__).resolve().parent / "_samples"
+    if packaged.is_dir():
         return packaged
     checkout = Path(__file__).resolve().parents[1] / "samples"
     if checkout.is_dir():

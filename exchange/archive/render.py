@@ -6,6 +6,7 @@ without rich markup, because file names and messages come from outside.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -21,8 +22,22 @@ if TYPE_CHECKING:
     from exchange.archive.entry import RecordedEntry
 
 
+PIPE_WIDTH = 240
+DETAIL_COLUMNS = (
+    "number",
+    "document_number",
+    "status",
+    "deal_id",
+    "rollup",
+    "message",
+    "ref",
+)
+
+
 def make_console() -> Console:
-    return Console(highlight=False, markup=False, emoji=False)
+    # Output to a file or a pipe gets wide lines instead of rich's 80 columns.
+    width = None if sys.stdout.isatty() else PIPE_WIDTH
+    return Console(highlight=False, markup=False, emoji=False, width=width)
 
 
 def entries_table(extra: str | None = None) -> Table:
@@ -70,7 +85,8 @@ def print_entry(console: Console, entry: RecordedEntry, reply: str | None) -> No
         console.print(Text(jsonio.dumps_text(entry.details, indent=True)))
     if entry.reply_path:
         console.print(Text(f"Reply {entry.reply_path}:"))
-        console.print(Text(reply if reply is not None else "(not in the archive)"))
+        text = reply if reply is not None else "(not in the archive)"
+        console.print(Text(text), soft_wrap=True)
 
 
 def _entry_fields(entry: RecordedEntry) -> Iterator[tuple[str, str]]:
@@ -97,6 +113,8 @@ def _details_table(rows: list[Any]) -> Table:
     for row in rows:
         if isinstance(row, dict):
             columns.extend(name for name in row if name not in columns)
+    known = [name for name in DETAIL_COLUMNS if name in columns]
+    columns = known + [name for name in columns if name not in known]
     table = Table(show_edge=False)
     for column in columns:
         table.add_column(column, overflow="fold")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from exchange.cli.context import AppContext
 from exchange.cli.output import console
@@ -22,12 +23,12 @@ def command(app: AppContext) -> None:
     try:
         settings = app.settings()
     except ConfigError as exc:
-        out.print(f"[red]failed[/red] configuration: {exc}")
+        out.print(f"[red]failed[/red] configuration: {escape(str(exc))}")
         raise SystemExit(EXIT_ATTENTION) from None
     out.print("[green]ok[/green]     configuration")
     failed = 0
     for result in run_checks(settings):
         mark = "[green]ok[/green]    " if result.ok else "[red]failed[/red]"
-        out.print(f"{mark} {result.name}: {result.message}")
+        out.print(f"{mark} {result.name}: {escape(result.message)}")
         failed += not result.ok
     raise SystemExit(EXIT_ATTENTION if failed else 0)

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from exchange.service.files import FileOutcome
 from exchange.service.run_once import RunReport
 
+PIPE_WIDTH = 240
+
 
 def console() -> Console:
-    """Return a console on standard output that never wraps file names."""
-    return Console(soft_wrap=True, highlight=False)
+    """Return a console on standard output; piped output gets wide lines."""
+    width = None if sys.stdout.isatty() else PIPE_WIDTH
+    return Console(soft_wrap=True, highlight=False, width=width)
 
 
-def print_outcomes(outcomes: Sequence[FileOutcome]) -> None:
+def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) -> None:
     """Print one table row per order of every processed file."""
     out = console()
     for outcome in outcomes:
-        counts = ", ".join(f"{v} {k}" for k, v in sorted(outcome.counts.items()))
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(outcome.counts.items()))
+        verdict = f"would be {outcome.outcome}" if dry_run else outcome.outcome
+        reply = "would reply" if dry_run else "reply"
         out.print(
-            f"[bold]{outcome.name}[/bold]: {outcome.outcome}"
+            f"[bold]{escape(outcome.name)}[/bold]: {verdict}"
             + (f" ({counts})" if counts else "")
-            + (f"; reply {outcome.reply}" if outcome.reply else "")
+            + (f"; {reply} {outcome.reply}" if outcome.reply else "")
         )
         if not outcome.rows:
             continue
@@ -33,11 +40,11 @@ def print_outcomes(outcomes: Sequence[FileOutcome]) -> None:
             table.add_column(column, overflow="fold")
         for row in outcome.rows:
             table.add_row(
-                row.number + (" (rollup)" if row.rollup else ""),
-                row.document_number,
+                escape(row.number) + (" (rollup)" if row.rollup else ""),
+                escape(row.document_number),
                 row.status.value,
                 "" if row.deal_id is None else str(row.deal_id),
-                row.message,
+                escape(row.message),
             )
         out.print(table)
 
@@ -46,13 +53,13 @@ def print_run_report(report: RunReport) -> None:
     """Print the outcomes of a run and what remains."""
     print_outcomes(report.files)
     out = console()
-    if not report.files:
+    if not report.files and not report.problems:
         out.print("no complete file in the inbox")
     for name in report.waiting:
-        out.print(f"{name}: still being written; left for the next run")
+        out.print(f"{escape(name)}: still being written; left for the next run")
     if report.followups:
-        out.print(f"follow-up receipts written for {report.followups} packages")
+        out.print(f"follow-up receipts written: {report.followups}")
     if report.exported:
         out.print(f"counterparties exported: {report.exported}")
     for problem in report.problems:
-        out.print(f"[red]problem[/red]: {problem}")
+        out.print(f"[red]problem[/red]: {escape(problem)}")

@@ -39,8 +39,10 @@ def command(app: AppContext, *, once: bool, dry_run: bool) -> None:
         from exchange.service.dry_run import dry_run_files, inbox_files
 
         outcomes, folder = dry_run_files(settings, inbox_files(settings))
-        print_outcomes(outcomes)
-        click.echo(f"planned calls and receipts: {folder}")
+        print_outcomes(outcomes, dry_run=True)
+        click.echo(
+            f"dry run: nothing was changed; planned calls and receipts: {folder}"
+        )
         raise SystemExit(max((o.exit_code for o in outcomes), default=0))
     if not once:
         from exchange.service.daemon import run_daemon
@@ -72,8 +74,10 @@ def process(app: AppContext, file: Path, *, dry_run: bool) -> None:
         from exchange.service.dry_run import dry_run_files
 
         outcomes, folder = dry_run_files(settings, [(file.name, data)])
-        print_outcomes(outcomes)
-        click.echo(f"planned calls and receipts: {folder}")
+        print_outcomes(outcomes, dry_run=True)
+        click.echo(
+            f"dry run: nothing was changed; planned calls and receipts: {folder}"
+        )
         raise SystemExit(max((o.exit_code for o in outcomes), default=0))
     from exchange.service.files import FileProcessor
     from exchange.service.run_once import PortProvider, RunReport, retry_pending

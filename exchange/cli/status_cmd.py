@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from exchange.cli.context import AppContext
@@ -59,16 +60,20 @@ def command(app: AppContext, limit: int) -> None:
         out.print(f"rejected files: {len(rejected)} shown")
         for entry in rejected:
             first = entry.errors[0] if entry.errors else ""
-            out.print(f"  {entry.processed_at} {entry.file_name}: {first}")
+            prefix = f"{entry.file_name}: "
+            first = first.removeprefix(prefix)
+            out.print(
+                f"  {entry.processed_at} {escape(entry.file_name)}: {escape(first)}"
+            )
         undelivered = runtime.outgoing.undelivered()
         if undelivered:
             names = ", ".join(package.name for package in undelivered)
-            out.print(f"[red]not yet written to the outbox[/red]: {names}")
+            out.print(f"[red]not yet written to the outbox[/red]: {escape(names)}")
         if settings.counterparties.trigger_field:
             from exchange.counterparties import status_lines
 
             for line in status_lines(runtime):
-                out.print(line)
+                out.print(escape(line))
 
 
 def _reports(out: Console, title: str, reports: list[OrderReport]) -> None:
@@ -77,9 +82,9 @@ def _reports(out: Console, title: str, reports: list[OrderReport]) -> None:
         table.add_column(column, overflow="fold")
     for report in reports:
         table.add_row(
-            report.number,
-            report.document_number,
+            escape(report.number),
+            escape(report.document_number),
             "" if report.deal_id is None else str(report.deal_id),
-            report.message,
+            escape(report.message),
         )
     out.print(table)

@@ -59,9 +59,10 @@ realization_date = "UF_CRM_..."   # Дата реализации (date or date-
 retry_pending_seconds = 300   # how often the daemon retries pending orders, seconds
 
 [counterparties]
+# The counterparty export runs once trigger_field is set.
 trigger_entity = "deal"       # entity carrying the flag: deal, company or contact
-trigger_field = "UF_CRM_..."  # boolean field "Подлежит загрузке в 1С"
-ref_field = "UF_CRM_..."      # 1C reference field on companies and contacts
+trigger_field = ""            # boolean field "Подлежит загрузке в 1С", UF_CRM_...
+ref_field = ""                # 1C reference field on companies and contacts, UF_CRM_...
 company_ref_field = ""        # overrides ref_field on companies when set
 contact_ref_field = ""        # overrides ref_field on contacts when set
 export_interval_seconds = 300 # how often the daemon exports flagged items, seconds

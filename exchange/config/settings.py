@@ -21,7 +21,8 @@ def _check_field_code(value: str) -> str:
     if not _FIELD_CODE.match(value):
         raise ValueError(
             f"{value!r} is not a Bitrix24 custom field code; expected UF_CRM_ "
-            "followed by letters, digits or _, as crm.deal.fields lists it"
+            "followed by letters, digits or _, as crm.deal.fields, crm.company.fields "
+            "or crm.contact.fields lists it"
         )
     return value
 

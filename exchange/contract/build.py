@@ -9,7 +9,6 @@ the three payment statuses, the realization dates of one month.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any, Final, TypeVar
@@ -17,6 +16,10 @@ from typing import Any, Final, TypeVar
 from exchange.contract.enums import PackageKind
 from exchange.contract.messages import value_problem
 from exchange.contract.models import (
+    SET_DICT,
+    SET_EXTRA,
+    SET_FIELDS_SET,
+    SET_PRIVATE,
     CatalogCounterparty,
     CounterpartiesReceiptPackage,
     CounterpartyCatalogPackage,
@@ -123,9 +126,15 @@ def build_package(
 
 def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ...]:
     # The hot loop of a 100,000-order package: local names and inline caches
-    # instead of builder.value(), which would cost a call per field.
-    parse_date_time_here = _date_time_parser(builder.zone)
-    invalid = _INVALID
+    # instead of builder.value(), which would cost a call per field. A value
+    # that fails its parser becomes _INVALID; _report_orders then lists the
+    # problems in a second pass, so the loop tests no value for it.
+    zone = builder.zone
+    invalid: Any = _INVALID
+    failed = False
+    from_iso_format = datetime.fromisoformat
+    combine = datetime.combine
+    first_day = _DAY_AFTER_EMPTY_DATE
     # Dates, payment statuses and parent references repeat across orders,
     # so they are cached by their text. Date-times carry seconds and are
     # nearly unique, so a cache of them only grew: it made the build slower.
@@ -137,77 +146,98 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
     # (model_copy), and frozen models are never changed in place.
     fields_set = set(Order.model_fields)
     new = object.__new__
-    set_attribute = object.__setattr__
-    orders = []
-    for index, raw in enumerate(records):
+    set_dict = SET_DICT
+    set_fields_set = SET_FIELDS_SET
+    set_extra = SET_EXTRA
+    set_private = SET_PRIVATE
+    orders: list[Order] = []
+    append = orders.append
+    for raw in records:
+        # The inline form of parse_date_time() for local time, the form 1C
+        # writes, at half the cost of the call. Other forms, the empty date
+        # and errors take the call.
         date_raw = raw["date"]
+        parsed: datetime | None
+        date_value: Any
         try:
-            date_value = parse_date_time_here(date_raw)
-        except ValueError:
-            date_value = invalid
+            parsed = from_iso_format(date_raw)
+        except (TypeError, ValueError):
+            parsed = None
+        if parsed is not None and parsed.tzinfo is None and parsed >= first_day:
+            date_value = combine(parsed, parsed.time(), zone)
+        else:
+            try:
+                date_value = parse_date_time(date_raw, zone)
+            except ValueError:
+                date_value = invalid
+                failed = True
 
         # A modified_at with the same text as the date is not parsed again.
         modified_raw = raw.get("modified_at")
+        modified_value: Any
         if modified_raw == date_raw:
             modified_value = date_value
         else:
             try:
-                modified_value = parse_date_time_here(modified_raw)
+                modified_value = parse_date_time(modified_raw, zone)
             except ValueError:
                 modified_value = invalid
+                failed = True
 
         realization_raw = raw["realization_date"]
-        realization_value = dates.get(realization_raw, invalid)
-        if realization_value is invalid:
+        try:
+            realization_value = dates[realization_raw]
+        except KeyError:
             realization_value = _cached(dates, realization_raw, parse_date)
 
         status_raw = raw["payment_status"]
-        status_value = statuses.get(status_raw, invalid)
-        if status_value is invalid:
+        try:
+            status_value = statuses[status_raw]
+        except KeyError:
             status_value = _cached(statuses, status_raw, parse_payment_status)
 
         parent_raw = raw["parent_ref"]
-        parent_value = parents.get(parent_raw, invalid)
-        if parent_value is invalid:
+        try:
+            parent_value = parents[parent_raw]
+        except KeyError:
             parent_value = _cached(parents, parent_raw, parse_reference)
 
         document_number = raw["document_number"]
         if document_number is not None:
             document_number = document_number.strip() or None
 
-        values = {
-            "ref": raw["ref"].lower(),
-            "number": raw["number"],
-            "date": date_value,
-            "document_number": document_number,
-            "parent_ref": parent_value,
-            "payment_status": status_value,
-            "realization_date": realization_value,
-            "deletion_mark": raw.get("deletion_mark", False),
-            "posted": raw.get("posted", True),
-            "modified_at": modified_value,
-        }
-        if (
-            date_value is invalid
-            or modified_value is invalid
-            or realization_value is invalid
-            or status_value is invalid
-            or parent_value is invalid
-        ):
-            _report_order(builder, index, values, raw)
-
         # Inline of construct_checked(), which see.
         order = new(Order)
-        set_attribute(order, "__dict__", values)
-        set_attribute(order, "__pydantic_fields_set__", fields_set)
-        set_attribute(order, "__pydantic_extra__", None)
-        set_attribute(order, "__pydantic_private__", None)
-        orders.append(order)
+        set_dict(
+            order,
+            {
+                "ref": raw["ref"].lower(),
+                "number": raw["number"],
+                "date": date_value,
+                "document_number": document_number,
+                "parent_ref": parent_value,
+                "payment_status": status_value,
+                "realization_date": realization_value,
+                "deletion_mark": raw.get("deletion_mark", False),
+                "posted": raw.get("posted", True),
+                "modified_at": modified_value,
+            },
+        )
+        set_fields_set(order, fields_set)
+        set_extra(order, None)
+        set_private(order, None)
+        append(order)
+
+    caches = (dates, statuses, parents)
+    if failed or any(value is invalid for cache in caches for value in cache.values()):
+        _report_orders(builder, records)
     return tuple(orders)
 
 
+# Naive because it is compared with the naive result of fromisoformat().
+_DAY_AFTER_EMPTY_DATE: Final = datetime(1, 1, 2)  # noqa: DTZ001
 _INVALID = object()
-"""Placeholder for a value its parser rejected; reported by ``_report_order``."""
+"""Placeholder for a value its parser rejected."""
 
 
 def _cached(cache: dict[Any, Any], raw: Any, parser: Callable[[Any], Any]) -> Any:
@@ -219,11 +249,6 @@ def _cached(cache: dict[Any, Any], raw: Any, parser: Callable[[Any], Any]) -> An
     return value
 
 
-@functools.cache
-def _date_time_parser(zone: tzinfo) -> Callable[[str | None], datetime | None]:
-    return functools.partial(parse_date_time, zone=zone)
-
-
 _ORDER_DETAILS: Final = {
     "date": "no such calendar date or time",
     "modified_at": "no such calendar date or time",
@@ -232,16 +257,30 @@ _ORDER_DETAILS: Final = {
 }
 
 
-def _report_order(
-    builder: _Builder, index: int, values: dict[str, Any], raw: Mapping[str, Any]
-) -> None:
-    for name, value in values.items():
-        if value is _INVALID:
-            path = ("orders", index, name)
-            detail = _ORDER_DETAILS.get(name, "")
-            builder.problems.append(
-                value_problem(builder.kind, path, raw.get(name), detail)
-            )
+def _report_orders(builder: _Builder, records: list[dict[str, Any]]) -> None:
+    """List every value of the orders that its parser rejects, in order."""
+    for index, raw in enumerate(records):
+        for name, parser in _ORDER_PARSERS.items():
+            raw_value = raw.get(name)
+            try:
+                parser(raw_value, builder.zone)
+            except ValueError:
+                path = ("orders", index, name)
+                detail = _ORDER_DETAILS.get(name, "")
+                builder.problems.append(
+                    value_problem(builder.kind, path, raw_value, detail)
+                )
+
+
+# The parsed fields of an order in the order of the model's fields, which is
+# the order their problems are listed in.
+_ORDER_PARSERS: Final[dict[str, Callable[[Any, tzinfo], object]]] = {
+    "date": parse_date_time,
+    "parent_ref": lambda value, _zone: parse_reference(value),
+    "payment_status": lambda value, _zone: parse_payment_status(value),
+    "realization_date": lambda value, _zone: parse_date(value),
+    "modified_at": parse_date_time,
+}
 
 
 def _catalog(

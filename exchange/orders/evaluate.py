@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from exchange.bitrix24.errors import Bitrix24Error
+from exchange.bitrix24.errors import AccessDenied, Bitrix24Error
 from exchange.contract.enums import OrderStatus
 from exchange.orders.port import (
     PAYMENT_ITEM,
@@ -39,6 +39,8 @@ class TopOutcome:
     deal_id: int | None
     message: str
     recheck: bool
+    unreached: bool = False
+    """Bitrix24 could not be asked, so nothing new is known of the deal."""
 
 
 Settled = Callable[[dict[str, TopOutcome]], None]
@@ -68,10 +70,15 @@ class TopEvaluator:
         result = Evaluation({})
         candidates = self._classify(tree, tops, numbers, result)
         deals = self._deals_of(candidates, result)
+        planned: dict[str, PlannedUpdate] = {}
+        if result.stopped is None:
+            try:
+                planned = self._plan(tree, candidates, deals, result)
+            except Bitrix24Error as exc:
+                result.stopped = exc
+                planned = {}
         if result.stopped is not None:
             self._postpone(candidates, deals, result)
-            deals = {}
-        planned = self._plan(tree, candidates, deals, result)
         with self.store.transaction():
             self.on_settled(dict(result.outcomes))
         if planned and result.stopped is None:
@@ -167,26 +174,14 @@ class TopEvaluator:
         for top, number in counting.items():
             deal = deals.get(number)
             if deal is not None:
-                result.outcomes[top] = TopOutcome(
-                    OrderStatus.PENDING,
-                    deal.deal_id,
-                    f"Bitrix24 could not be reached: {result.stopped}; the order "
-                    "is retried on the next run",
-                    recheck=True,
-                )
+                result.outcomes[top] = _unreached(result.stopped, deal.deal_id)
 
     @staticmethod
     def _unmatched(
         number: str, rows: list[FoundDeal], stopped: Bitrix24Error | None
     ) -> TopOutcome:
         if stopped is not None:
-            return TopOutcome(
-                OrderStatus.PENDING,
-                None,
-                f"Bitrix24 could not be asked for the deal: {stopped}; "
-                "the order is retried on the next run",
-                recheck=True,
-            )
+            return _unreached(stopped, None)
         if not rows:
             return TopOutcome(
                 OrderStatus.PENDING,
@@ -273,19 +268,29 @@ class TopEvaluator:
             result.stopped = exc
             log.error("deal updates stopped: %s", exc)
             rest = {
-                top: TopOutcome(
-                    OrderStatus.PENDING,
-                    update.deal_id,
-                    f"Bitrix24 did not take the update: {exc}; the order is "
-                    "retried on the next run",
-                    recheck=True,
-                )
+                top: _unreached(exc, update.deal_id)
                 for top, update in planned.items()
                 if top not in settled
             }
             with self.store.transaction():
                 self.on_settled(rest)
             result.outcomes.update(rest)
+
+
+def _unreached(error: Bitrix24Error | None, deal_id: int | None) -> TopOutcome:
+    """Return the pending outcome of an order that Bitrix24 could not take."""
+    reason = (
+        "Bitrix24 refused access to the webhook"
+        if isinstance(error, AccessDenied)
+        else "Bitrix24 could not be reached"
+    )
+    return TopOutcome(
+        OrderStatus.PENDING,
+        deal_id,
+        f"{reason}, so the order is retried on the next run",
+        recheck=True,
+        unreached=True,
+    )
 
 
 def _changes(desired: DealState, known: DealState) -> dict[str, str | None]:

@@ -49,7 +49,11 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
     merged.update(known)
     tree = OrderTree(merged.values())
     numbers = {ref: version.number for ref, version in store.orders(merged).items()}
-    log.info("retrying %d pending orders (%d deals)", len(reports), len(tops))
+    log.info(
+        "checking %d orders again (pending or waiting for a deal), %d top-level",
+        len(reports),
+        len(tops),
+    )
 
     book = ReportBook(store, None)
     evaluation = TopEvaluator(store, port, book.settle).run(tree, tops, numbers)

@@ -51,6 +51,12 @@ class ReportBook:
             if report is None:
                 continue
             status = outcome.status.value
+            if outcome.unreached and report.package_id != self.package_id:
+                # Nothing new is known, so an earlier package keeps its status,
+                # but the order is retried: its deal may be owed new values.
+                if not report.recheck:
+                    changed.append(replace(report, recheck=True))
+                continue
             if (
                 report.package_id == self.package_id
                 and report.status == OrderStatus.UPDATED

@@ -119,6 +119,6 @@ class Outbox:
             )
             with transaction(self.store.conn):
                 self.store.mark_delivered(package.sender, package.number, now)
-            log.info("wrote %s to the outbox", package.name)
+            log.debug("delivered %s", package.name)
             written.append(package)
         return written

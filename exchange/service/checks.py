@@ -41,10 +41,19 @@ def run_checks(settings: Settings) -> Iterator[CheckResult]:
 
 
 def _check_folder(name: str, folder: Path) -> CheckResult:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return CheckResult(name, ok=False, message=f"{folder}: {exc.strerror}")
+    # A check changes nothing: a missing folder passes when the first run can
+    # create it, that is when its nearest existing parent is writable.
+    if not folder.exists():
+        parent = next((p for p in folder.parents if p.exists()), None)
+        if parent is not None and os.access(parent, os.W_OK | os.X_OK):
+            return CheckResult(
+                name, ok=True, message=f"{folder} (missing; created on first run)"
+            )
+        return CheckResult(
+            name, ok=False, message=f"{folder} is missing and cannot be created"
+        )
+    if not folder.is_dir():
+        return CheckResult(name, ok=False, message=f"{folder} is not a folder")
     if not os.access(folder, os.R_OK | os.W_OK | os.X_OK):
         return CheckResult(
             name, ok=False, message=f"{folder} is not readable and writable"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from exchange.config import Settings
 from exchange.emulator import Emulator
+from exchange.errors import ConfigError
 from exchange.resources import demo_seed, orders_samples
 from exchange.service.run_once import RunReport, run_once
 from exchange.service.runtime import Runtime
@@ -21,6 +22,23 @@ DEAL_FIELDS = {
     "payment_status": "UF_CRM_1700000002",
     "realization_date": "UF_CRM_1700000003",
 }
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """Empty a demo folder, refusing one that the demo did not make."""
+    if workdir.exists():
+        if not workdir.is_dir():
+            raise ConfigError(f"{workdir} is a file; give the demo a folder")
+        if any(workdir.iterdir()) and not (workdir / MARKER).exists():
+            raise ConfigError(
+                f"{workdir} is not empty and was not made by `exchange demo`; "
+                "give --workdir a new or empty folder"
+            )
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    (workdir / MARKER).write_text(
+        "made by exchange demo; emptied on each demo run\n", encoding="utf-8"
+    )
 
 
 def demo_settings(workdir: Path, webhook_url: str) -> Settings:
@@ -41,10 +59,16 @@ def demo_settings(workdir: Path, webhook_url: str) -> Settings:
     )
 
 
+MARKER = ".exchange-demo"
+
+
 def run_demo(workdir: Path) -> tuple[RunReport, Settings]:
-    """Run the demo in ``workdir`` (emptied first) and return what happened."""
-    if workdir.exists():
-        shutil.rmtree(workdir)
+    """Run the demo in ``workdir`` (emptied first) and return what happened.
+
+    Only a folder that is missing, empty or made by an earlier demo (it holds
+    the marker file) is emptied; any other raises ``ConfigError``.
+    """
+    prepare_workdir(workdir)
     inbox = workdir / "inbox"
     inbox.mkdir(parents=True)
     for sample in orders_samples():

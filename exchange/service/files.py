@@ -274,7 +274,7 @@ class FileProcessor:
             )
             errors += sum(1 for row in rows if row.status == OrderStatus.ERROR)
             log.info(
-                "follow-up receipt for %s: %d orders changed status",
+                "follow-up receipt for %s (orders whose status changed: %d)",
                 record.source_file,
                 len(rows),
             )
@@ -389,7 +389,7 @@ class FileProcessor:
         for problem in problems[:5]:
             log.error("%s", escape_control(problem.describe(loaded.source_name)))
         log.error(
-            "rejected %s with %d errors; wrote %s",
+            "rejected %s (errors: %d); wrote %s",
             escape_control(loaded.source_name),
             len(problems),
             reply.name,
@@ -448,6 +448,9 @@ class FileProcessor:
                 errors=errors or [],
                 archive_path=archive.relative(path),
                 reply_path=reply_path,
+                reply_sha256=hashlib.sha256(reply_data).hexdigest()
+                if reply_path
+                else "",
                 details=details,
             ),
             keys=keys or [],
@@ -456,12 +459,13 @@ class FileProcessor:
     def _log_gap(self, sender: str, number: int) -> None:
         last = self.runtime.orders.last_number(sender)
         if last is not None and number > last + 1:
+            missing = (
+                f"message number {last + 1}"
+                if number == last + 2
+                else f"message numbers {last + 1} to {number - 1}"
+            )
             log.warning(
-                "message numbers %d to %d of sender %s have not arrived; "
-                "not waiting for them",
-                last + 1,
-                number - 1,
-                sender,
+                "%s of sender %s has not arrived; not waiting for it", missing, sender
             )
         elif last is not None and number < last:
             log.warning(

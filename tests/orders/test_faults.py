@@ -1,0 +1,298 @@
+"""Bad files and portal faults: rejections, outages, refusals, crashes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from exchange.emulator import Emulator
+from exchange.orders import evaluate
+from tests.orders.conftest import (
+    FULLY_PAID,
+    SAMPLES,
+    ExchangeFactory,
+    order,
+    package,
+    rows_by_number,
+    stored_copies,
+)
+
+PortalFactory = Callable[..., Emulator]
+
+# 120 deals: three update batches of 50, 50 and 20.
+MANY = {200 + index: f"ТЛ-{200 + index}" for index in range(120)}
+
+
+def _many_orders(number: int) -> dict[str, object]:
+    return package(
+        number,
+        [
+            order(f"O{deal_id}", doc, status="ОплаченПолностью")
+            for deal_id, doc in MANY.items()
+        ],
+    )
+
+
+def test_invalid_file_to_error_folder(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """An invalid file moves unchanged to the error folder with a rejection."""
+    service = exchange_factory(small_portal({201: "ТЛ-201"}))
+    name = service.put_sample("invalid/bad_date.json")
+    data = (SAMPLES / "invalid" / "bad_date.json").read_bytes()
+
+    report = service.run()
+
+    assert report.exit_code == 1
+    assert list(service.inbox.glob("*.json")) == []
+    assert stored_copies(service.errors, name) == [data]
+    (rejection,) = service.receipts()
+    assert rejection["kind"] == "rejection"
+    assert rejection["source_file"] == name
+    assert "/realization_date" in rejection["errors"][0]["path"]
+    assert service.update_calls() == 0
+
+
+def test_outage_mid_run_resumes(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """An outage after the first update batch leaves the rest pending for the next run."""
+    emulator = small_portal(MANY)
+    service = exchange_factory(emulator)
+    sent_batches = 0
+
+    def outage_after_first(answers: object) -> None:
+        nonlocal sent_batches
+        sent_batches += 1
+        if sent_batches == 1:
+            emulator.faults.add(
+                method="batch", status=503, error="QUERY_LIMIT_EXCEEDED", times=100
+            )
+
+    first = _many_orders(1)
+    service.put(first)
+    original = evaluate.TopEvaluator._send
+
+    def spying_send(self: evaluate.TopEvaluator, planned: dict, result: object) -> None:  # type: ignore[type-arg]
+        settle = self.on_settled
+
+        def settled(outcomes: dict) -> None:  # type: ignore[type-arg]
+            settle(outcomes)
+            if any(o.status.value == "updated" for o in outcomes.values()):
+                outage_after_first(outcomes)
+
+        self.on_settled = settled
+        original(self, planned, result)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluate.TopEvaluator, "_send", spying_send)
+        report = service.run()
+
+    assert report.exit_code == 3
+    rows = rows_by_number(service.new_receipts()[0])
+    statuses = [rows[f"O{deal_id}"]["status"] for deal_id in MANY]
+    assert statuses.count("updated") == 50
+    assert statuses.count("pending") == 70
+    assert sum(service.updates.values()) == 50
+
+    emulator.faults.clear()
+    report = service.run()
+
+    assert report.exit_code == 0
+    assert all(service.deal(deal_id) == (FULLY_PAID, None) for deal_id in MANY)
+    assert all(count == 1 for count in service.updates.values())
+    assert len(service.updates) == 120
+    (followup,) = service.new_receipts()
+    assert followup["in_reply_to"] == first["package_id"]
+    assert len(followup["results"]) == 70
+    assert {row["status"] for row in followup["results"]} == {"updated"}
+
+
+def test_outage_before_lookup_pending(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A portal that is down from the start leaves every order pending, exit 3."""
+    emulator = small_portal({201: "ТЛ-201"})
+    service = exchange_factory(emulator)
+    service.put(package(1, [order("A", "ТЛ-201", status="ОплаченПолностью")]))
+    emulator.faults.outage(on=True)
+
+    report = service.run()
+
+    assert report.exit_code == 3
+    emulator.faults.clear()
+    assert service.deal(201) == (None, None)
+    receipts = service.new_receipts()
+    assert rows_by_number(receipts[0])["A"]["status"] == "pending"
+
+    report = service.run()
+
+    assert report.exit_code == 0
+    assert service.deal(201) == (FULLY_PAID, None)
+    (followup,) = service.new_receipts()
+    assert followup["results"][0]["status"] == "updated"
+
+
+REFUSALS = [(401, "NO_AUTH_FOUND"), (503, "OVERLOAD_LIMIT")]
+
+
+@pytest.mark.parametrize(("status", "error"), REFUSALS)
+def test_refusal_on_updates_stops_run(
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    error: str,
+) -> None:
+    """401 and OVERLOAD_LIMIT on the updates stop the run with exit 3, orders pending."""
+    emulator = small_portal({201: "ТЛ-201", 202: "ТЛ-202"})
+    service = exchange_factory(emulator)
+    original = evaluate.TopEvaluator._send
+
+    def refused_send(self: evaluate.TopEvaluator, planned: dict, result: object) -> None:  # type: ignore[type-arg]
+        emulator.faults.add(status=status, error=error, times=None)
+        original(self, planned, result)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluate.TopEvaluator, "_send", refused_send)
+    service.put(
+        package(
+            1,
+            [
+                order("A", "ТЛ-201", status="ОплаченПолностью"),
+                order("B", "ТЛ-202", status="ОплаченПолностью"),
+            ],
+        )
+    )
+
+    report = service.run()
+
+    assert report.exit_code == 3
+    rows = rows_by_number(service.new_receipts()[0])
+    assert rows["A"]["status"] == "pending"
+    assert rows["B"]["status"] == "pending"
+    assert service.update_calls() == 0
+
+    monkeypatch.setattr(evaluate.TopEvaluator, "_send", original)
+    emulator.faults.clear()
+    report = service.run()
+
+    assert report.exit_code == 0
+    assert service.deal(201) == (FULLY_PAID, None)
+    assert service.deal(202) == (FULLY_PAID, None)
+    (followup,) = service.new_receipts()
+    assert {row["status"] for row in followup["results"]} == {"updated"}
+
+
+@pytest.mark.parametrize(("status", "error"), REFUSALS)
+def test_refusal_at_start_keeps_file(
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    status: int,
+    error: str,
+) -> None:
+    """A refusal before any lookup stops with exit 3 and sends no update."""
+    emulator = small_portal({201: "ТЛ-201"})
+    service = exchange_factory(emulator)
+    service.put(package(1, [order("A", "ТЛ-201", status="ОплаченПолностью")]))
+    emulator.faults.add(status=status, error=error, times=None)
+
+    report = service.run()
+
+    assert report.exit_code == 3
+    # Refusals are not retried: one request, the field check.
+    assert emulator.stats.requests == 1
+    assert service.update_calls() == 0
+    for receipt in service.receipts():
+        assert rows_by_number(receipt)["A"]["status"] == "pending"
+
+    emulator.faults.clear()
+    report = service.run()
+
+    assert report.exit_code == 0
+    assert service.deal(201) == (FULLY_PAID, None)
+
+
+def test_command_error_marks_one_order(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A 400 for one command of a batch is an error for that order only."""
+    emulator = small_portal({201: "ТЛ-201", 202: "ТЛ-202", 203: "ТЛ-203"})
+    service = exchange_factory(emulator)
+    emulator.faults.add(
+        method="crm.deal.update",
+        status=400,
+        error="ERROR_CORE",
+        description="Field value is invalid",
+        times=1,
+    )
+    service.put(
+        package(
+            1,
+            [
+                order("A", "ТЛ-201", status="ОплаченПолностью"),
+                order("B", "ТЛ-202", status="ОплаченПолностью"),
+                order("C", "ТЛ-203", status="ОплаченПолностью"),
+            ],
+        )
+    )
+
+    report = service.run()
+
+    assert report.exit_code == 1
+    rows = rows_by_number(service.receipts()[0])
+    statuses = sorted(row["status"] for row in rows.values())
+    assert statuses == ["error", "updated", "updated"]
+    failed = next(row for row in rows.values() if row["status"] == "error")
+    assert "Field value is invalid" in failed["message"]
+    assert failed["deal_id"] in {201, 202, 203}
+    assert sum(service.updates.values()) == 2
+
+
+def test_crash_between_batches_reprocessed(
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A crash after one batch, then reprocessing, sends nothing twice."""
+    emulator = small_portal(MANY)
+    service = exchange_factory(emulator)
+    service.put(_many_orders(1))
+    original = evaluate.TopEvaluator._send
+
+    # A BaseException, like the KeyboardInterrupt of a killed process, so
+    # that no handler for ordinary errors takes it.
+    class Crash(BaseException):
+        pass
+
+    def crashing_send(self: evaluate.TopEvaluator, planned: dict, result: object) -> None:  # type: ignore[type-arg]
+        settle = self.on_settled
+        batches = 0
+
+        def settled(outcomes: dict) -> None:  # type: ignore[type-arg]
+            nonlocal batches
+            settle(outcomes)
+            if outcomes:
+                batches += 1
+            if batches == 2:
+                raise Crash
+
+        self.on_settled = settled
+        original(self, planned, result)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluate.TopEvaluator, "_send", crashing_send)
+    with pytest.raises(Crash):
+        service.run()
+    monkeypatch.setattr(evaluate.TopEvaluator, "_send", original)
+    assert sum(service.updates.values()) == 100
+    assert list(service.outbox.glob("*.json")) == []
+
+    report = service.run()
+
+    assert report.exit_code == 0
+    assert len(service.updates) == 120
+    assert all(count == 1 for count in service.updates.values())
+    (receipt,) = service.receipts()
+    rows = rows_by_number(receipt)
+    assert len(rows) == 120
+    assert {row["status"] for row in rows.values()} == {"updated"}
