@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from orders_data import DEAL_FIELDS, make_orders_package, make_portal_seed
 
 from exchange.config import Settings
 from exchange.emulator import Emulator
@@ -46,7 +47,6 @@ from exchange.service.files import FileProcessor
 from exchange.service.run_once import run_once
 from exchange.service.runtime import Runtime
 from exchange.state.orders_store import DealState
-from orders_data import DEAL_FIELDS, make_orders_package, make_portal_seed
 
 DEALS = 10_000
 # NOTE: the emulator filters every list command by scanning all deals, so the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from exchange.bitrix24.errors import Bitrix24Error
@@ -109,6 +109,8 @@ def apply_orders(
     book = ReportBook(store, record.package_id)
     evaluation = TopEvaluator(store, port, book.settle).run(tree, tops, numbers)
     outcomes = evaluation.outcomes
+    if resumed:
+        outcomes = _keep_confirmed(store, record.package_id, outcomes)
 
     sub_reports: list[OrderReport] = []
     rows = [
@@ -124,6 +126,33 @@ def apply_orders(
     with store.transaction():
         store.save_reports(sub_reports)
     return OrdersResult(rows, dict(book.followups), evaluation.stopped)
+
+
+def _keep_confirmed(
+    store: OrdersStore, package_id: str, outcomes: dict[str, TopOutcome]
+) -> dict[str, TopOutcome]:
+    """Report ``updated`` again for deals this package updated before a crash.
+
+    Processed again, the package finds those deals already holding its
+    values, so their outcome is ``unchanged``. The receipt must read as if
+    the run had not been interrupted.
+    """
+    unchanged = [
+        ref
+        for ref, outcome in outcomes.items()
+        if outcome.status == OrderStatus.UNCHANGED
+    ]
+    reports = store.reports(unchanged)
+    kept = dict(outcomes)
+    for ref in unchanged:
+        report = reports.get(ref)
+        if (
+            report is not None
+            and report.package_id == package_id
+            and report.status == OrderStatus.UPDATED
+        ):
+            kept[ref] = replace(outcomes[ref], status=OrderStatus.UPDATED)
+    return kept
 
 
 def _placeholders(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,7 +101,10 @@ def package(
 
 
 def deal_seed(
-    deals: Mapping[int, str], *, date_type: str = "date", timezone: str = "Europe/Moscow"
+    deals: Mapping[int, str],
+    *,
+    date_type: str = "date",
+    timezone: str = "Europe/Moscow",
 ) -> dict[str, Any]:
     """Return a seed with the demo deal fields and one deal per (ID, number)."""
     demo = jsonio.loads(DEMO_SEED.read_bytes())
@@ -159,7 +162,9 @@ class Exchange:
         portal = emulator.portal
         self._portal_update = portal.update
 
-        def counting_update(entity: str, row_id: int, fields: Mapping[str, Any]) -> bool:
+        def counting_update(
+            entity: str, row_id: int, fields: Mapping[str, Any]
+        ) -> bool:
             if entity == "deal":
                 self.updates[row_id] += 1
                 self.sent[row_id].append(dict(fields))
@@ -200,16 +205,22 @@ class Exchange:
 
     def receipts(self) -> list[dict[str, Any]]:
         """Return every package in the outbox, in number order, schema-checked."""
-        documents = [jsonio.loads(path.read_bytes()) for path in self.outbox.glob("*.json")]
+        documents = [
+            jsonio.loads(path.read_bytes()) for path in self.outbox.glob("*.json")
+        ]
         documents.sort(key=lambda document: int(document["number"]))
         for document in documents:
             problems = validate_outgoing(PackageKind(document["kind"]), document)
-            assert problems == [], f"{document['kind']} no. {document['number']}: {problems}"
+            assert problems == [], (
+                f"{document['kind']} no. {document['number']}: {problems}"
+            )
         return documents
 
     def new_receipts(self) -> list[dict[str, Any]]:
         """Return the outbox packages written since the last call."""
-        fresh = [r for r in self.receipts() if r["package_id"] not in self._seen_receipts]
+        fresh = [
+            r for r in self.receipts() if r["package_id"] not in self._seen_receipts
+        ]
         self._seen_receipts.update(r["package_id"] for r in fresh)
         return fresh
 
@@ -268,7 +279,7 @@ ExchangeFactory = Callable[..., Exchange]
 
 
 @pytest.fixture
-def exchange_factory(tmp_path: Path) -> Iterator[ExchangeFactory]:
+def exchange_factory(tmp_path: Path) -> ExchangeFactory:
     """Build ``Exchange`` objects on an emulator; each gets its own folder."""
     count = 0
 
@@ -277,7 +288,7 @@ def exchange_factory(tmp_path: Path) -> Iterator[ExchangeFactory]:
         count += 1
         return Exchange(tmp_path / f"service{count}", emulator, **sections)
 
-    yield make
+    return make
 
 
 @pytest.fixture
@@ -296,6 +307,8 @@ def small_portal(emulator_factory: EmulatorFactory) -> Callable[..., Emulator]:
             for key in ("in_operator_on_uf", "requests_per_second", "burst")
             if key in seed_options
         }
-        return emulator_factory(seed=deal_seed(deals, **seed_options), **emulator_options)
+        return emulator_factory(
+            seed=deal_seed(deals, **seed_options), **emulator_options
+        )
 
     return make

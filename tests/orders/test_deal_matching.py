@@ -126,7 +126,7 @@ def test_several_deals_error_then_fixed(
 def test_unchanged_sends_nothing(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
-    """An order whose deal already holds its values sends no update."""
+    """An order whose deal already has its values sends no update."""
     service = exchange_factory(small_portal({201: "ТЛ-201"}))
     record = order("A", "ТЛ-201", status="ОплаченПолностью", realization="2026-11-20")
     service.put(package(1, [record]))
@@ -143,12 +143,15 @@ def test_unchanged_sends_nothing(
 def test_unchanged_against_values_read(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
-    """A deal that already holds the values when looked up gets no update."""
+    """A deal that already has the values when looked up gets no update."""
     emulator = small_portal({201: "ТЛ-201"})
     emulator.portal.update_deal(201, **{STATUS_FIELD: 47, DATE_FIELD: "2026-11-20"})
     service = exchange_factory(emulator)
     service.put(
-        package(1, [order("A", "ТЛ-201", status="ОплаченПолностью", realization="2026-11-20")])
+        package(
+            1,
+            [order("A", "ТЛ-201", status="ОплаченПолностью", realization="2026-11-20")],
+        )
     )
 
     service.run()
@@ -238,7 +241,8 @@ def test_hand_edited_date_survives(
 
     service.put(
         package(
-            2, [order("A", "ТЛ-201", status="ОплаченПолностью", realization="2026-11-10")]
+            2,
+            [order("A", "ТЛ-201", status="ОплаченПолностью", realization="2026-11-10")],
         )
     )
     service.run()
@@ -324,7 +328,7 @@ def test_datetime_field_midnight_local(
 def test_deleted_cached_deal_looked_up(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
-    """A cached deal that answers "Not found" is dropped and looked up again."""
+    """A cached deal that returns "Not found" is dropped and looked up again."""
     emulator = small_portal({201: "ТЛ-201"})
     service = exchange_factory(emulator)
     service.put(package(1, [order("A", "ТЛ-201", status="НеОплачен")]))

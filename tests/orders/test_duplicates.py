@@ -64,7 +64,9 @@ def test_same_id_other_bytes_rejected(
     service.new_receipts()
 
     changed = package(
-        2, [order("B", "ТЛ-202", status="ОплаченПолностью")], package_id=first["package_id"]
+        2,
+        [order("B", "ТЛ-202", status="ОплаченПолностью")],
+        package_id=first["package_id"],
     )
     name = service.put(changed)
     data = (service.inbox / name).read_bytes()
@@ -89,7 +91,8 @@ def test_used_number_rejected(
     service.new_receipts()
 
     name = service.put(
-        package(1, [order("B", "ТЛ-202", status="ОплаченПолностью")]), "orders_other.json"
+        package(1, [order("B", "ТЛ-202", status="ОплаченПолностью")]),
+        "orders_other.json",
     )
     data = (service.inbox / name).read_bytes()
     report = service.run()
@@ -108,7 +111,9 @@ def test_rejected_package_uses_nothing(
     """A rejected package leaves its id and number free for a corrected one."""
     service = exchange_factory(small_portal(DEALS))
     package_id = str(uuid.uuid4())
-    broken = package(1, [order("A", "ТЛ-201", status="ОплаченПолностью")], package_id=package_id)
+    broken = package(
+        1, [order("A", "ТЛ-201", status="ОплаченПолностью")], package_id=package_id
+    )
     broken["orders"][0]["realization_date"] = "31.12.2026"
     service.put(broken, "orders_TMS_1_broken.json")
     report = service.run()
@@ -121,7 +126,9 @@ def test_rejected_package_uses_nothing(
     assert report.exit_code == 1
     assert [r["kind"] for r in service.new_receipts()] == ["rejection"]
 
-    fixed = package(1, [order("A", "ТЛ-201", status="ОплаченПолностью")], package_id=package_id)
+    fixed = package(
+        1, [order("A", "ТЛ-201", status="ОплаченПолностью")], package_id=package_id
+    )
     service.put(fixed)
     report = service.run()
 
@@ -163,6 +170,4 @@ def test_outgoing_numbers_gapless(
         ("orders_receipt", "applied"),
     ]
     names = sorted(path.name for path in service.outbox.glob("*.json"))
-    assert names == sorted(
-        f"{r['kind']}_B24_{r['number']}.json" for r in receipts
-    )
+    assert names == sorted(f"{r['kind']}_B24_{r['number']}.json" for r in receipts)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
 from exchange.emulator import Emulator
 from exchange.orders import evaluate
+from exchange.orders.bitrix_port import BitrixDealPort
+from exchange.orders.port import BatchCallback, PlannedUpdate, UpdateFailure
 from tests.orders.conftest import (
     FULLY_PAID,
     SAMPLES,
@@ -57,7 +59,7 @@ def test_invalid_file_to_error_folder(
 def test_outage_mid_run_resumes(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
-    """An outage after the first update batch leaves the rest pending for the next run."""
+    """An outage after the first update batch leaves the rest for the next run."""
     emulator = small_portal(MANY)
     service = exchange_factory(emulator)
     sent_batches = 0
@@ -145,14 +147,18 @@ def test_refusal_on_updates_stops_run(
     status: int,
     error: str,
 ) -> None:
-    """401 and OVERLOAD_LIMIT on the updates stop the run with exit 3, orders pending."""
+    """401 and OVERLOAD_LIMIT on updates stop the run with exit 3, orders pending."""
     emulator = small_portal({201: "ТЛ-201", 202: "ТЛ-202"})
     service = exchange_factory(emulator)
     original = evaluate.TopEvaluator._send
 
-    def refused_send(self: evaluate.TopEvaluator, planned: dict, result: object) -> None:  # type: ignore[type-arg]
+    def refused_send(
+        self: evaluate.TopEvaluator,
+        planned: dict[str, PlannedUpdate],
+        result: evaluate.Evaluation,
+    ) -> None:
         emulator.faults.add(status=status, error=error, times=None)
-        original(self, planned, result)  # type: ignore[arg-type]
+        original(self, planned, result)
 
     monkeypatch.setattr(evaluate.TopEvaluator, "_send", refused_send)
     service.put(
@@ -258,32 +264,31 @@ def test_crash_between_batches_reprocessed(
     emulator = small_portal(MANY)
     service = exchange_factory(emulator)
     service.put(_many_orders(1))
-    original = evaluate.TopEvaluator._send
+    original = BitrixDealPort.send
 
     # A BaseException, like the KeyboardInterrupt of a killed process, so
     # that no handler for ordinary errors takes it.
     class Crash(BaseException):
         pass
 
-    def crashing_send(self: evaluate.TopEvaluator, planned: dict, result: object) -> None:  # type: ignore[type-arg]
-        settle = self.on_settled
+    def crashing_send(
+        self: BitrixDealPort, updates: Sequence[PlannedUpdate], on_batch: BatchCallback
+    ) -> None:
         batches = 0
 
-        def settled(outcomes: dict) -> None:  # type: ignore[type-arg]
+        def committed(answers: dict[int, UpdateFailure | None]) -> None:
             nonlocal batches
-            settle(outcomes)
-            if outcomes:
-                batches += 1
+            on_batch(answers)  # commits the batch's outcomes
+            batches += 1
             if batches == 2:
                 raise Crash
 
-        self.on_settled = settled
-        original(self, planned, result)  # type: ignore[arg-type]
+        original(self, updates, committed)
 
-    monkeypatch.setattr(evaluate.TopEvaluator, "_send", crashing_send)
+    monkeypatch.setattr(BitrixDealPort, "send", crashing_send)
     with pytest.raises(Crash):
         service.run()
-    monkeypatch.setattr(evaluate.TopEvaluator, "_send", original)
+    monkeypatch.setattr(BitrixDealPort, "send", original)
     assert sum(service.updates.values()) == 100
     assert list(service.outbox.glob("*.json")) == []
 
@@ -291,7 +296,8 @@ def test_crash_between_batches_reprocessed(
 
     assert report.exit_code == 0
     assert len(service.updates) == 120
-    assert all(count == 1 for count in service.updates.values())
+    repeated = sorted(deal for deal, count in service.updates.items() if count != 1)
+    assert repeated == []
     (receipt,) = service.receipts()
     rows = rows_by_number(receipt)
     assert len(rows) == 120

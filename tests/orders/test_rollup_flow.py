@@ -29,7 +29,12 @@ def test_suborder_alone_uses_earlier_siblings(
             1,
             [
                 order("P", "ТЛ-201", status=""),
-                order("S1", parent="P", status="ОплаченПолностью", realization="2026-11-10"),
+                order(
+                    "S1",
+                    parent="P",
+                    status="ОплаченПолностью",
+                    realization="2026-11-10",
+                ),
                 order("S2", parent="P", status="НеОплачен"),
             ],
         )
@@ -40,7 +45,14 @@ def test_suborder_alone_uses_earlier_siblings(
     service.put(
         package(
             2,
-            [order("S2", parent="P", status="ОплаченПолностью", realization="2026-11-08")],
+            [
+                order(
+                    "S2",
+                    parent="P",
+                    status="ОплаченПолностью",
+                    realization="2026-11-08",
+                )
+            ],
         )
     )
     service.run()
@@ -84,7 +96,12 @@ def test_deleted_and_unposted_excluded(
             1,
             [
                 order("P", "ТЛ-201", status=""),
-                order("S1", parent="P", status="ОплаченПолностью", realization="2026-11-10"),
+                order(
+                    "S1",
+                    parent="P",
+                    status="ОплаченПолностью",
+                    realization="2026-11-10",
+                ),
                 order("S2", parent="P", status="НеОплачен", deletion_mark=True),
                 order("S3", parent="P", status="ОплаченПолностью", posted=False),
                 order("S31", parent="S3", status="НеОплачен"),
@@ -106,7 +123,9 @@ def test_all_suborders_excluded_uses_own(
         package(
             1,
             [
-                order("P", "ТЛ-201", status="ОплаченЧастично", realization="2026-11-03"),
+                order(
+                    "P", "ТЛ-201", status="ОплаченЧастично", realization="2026-11-03"
+                ),
                 order("S1", parent="P", status="НеОплачен", deletion_mark=True),
             ],
         )
@@ -120,15 +139,25 @@ def test_all_suborders_excluded_uses_own(
 def test_missing_date_clears_deal(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
-    """A sub-order without a date clears the deal's date: "" is sent, read back empty."""
+    """A sub-order without a date clears the deal's date: "" sent, read back empty."""
     service = exchange_factory(small_portal({201: "ТЛ-201"}))
     service.put(
         package(
             1,
             [
                 order("P", "ТЛ-201", status=""),
-                order("S1", parent="P", status="ОплаченПолностью", realization="2026-11-10"),
-                order("S2", parent="P", status="ОплаченПолностью", realization="2026-11-11"),
+                order(
+                    "S1",
+                    parent="P",
+                    status="ОплаченПолностью",
+                    realization="2026-11-10",
+                ),
+                order(
+                    "S2",
+                    parent="P",
+                    status="ОплаченПолностью",
+                    realization="2026-11-11",
+                ),
             ],
         )
     )
@@ -190,9 +219,21 @@ def test_three_levels_roll_up(
             [
                 order("P", "ТЛ-201", status=""),
                 order("M", parent="P", status="НеОплачен"),
-                order("L1", parent="M", status="ОплаченПолностью", realization="2026-11-05"),
-                order("L2", parent="M", status="ОплаченПолностью", realization="2026-11-07"),
-                order("S", parent="P", status="ОплаченПолностью", realization="2026-11-06"),
+                order(
+                    "L1",
+                    parent="M",
+                    status="ОплаченПолностью",
+                    realization="2026-11-05",
+                ),
+                order(
+                    "L2",
+                    parent="M",
+                    status="ОплаченПолностью",
+                    realization="2026-11-07",
+                ),
+                order(
+                    "S", parent="P", status="ОплаченПолностью", realization="2026-11-06"
+                ),
             ],
         )
     )
@@ -219,9 +260,19 @@ def test_reparent_recomputes_both_parents(
             [
                 order("P1", "ТЛ-201", status=""),
                 order("P2", "ТЛ-202", status=""),
-                order("A", parent="P1", status="ОплаченПолностью", realization="2026-11-01"),
+                order(
+                    "A",
+                    parent="P1",
+                    status="ОплаченПолностью",
+                    realization="2026-11-01",
+                ),
                 order("B", parent="P1", status="НеОплачен"),
-                order("C", parent="P2", status="ОплаченПолностью", realization="2026-11-02"),
+                order(
+                    "C",
+                    parent="P2",
+                    status="ОплаченПолностью",
+                    realization="2026-11-02",
+                ),
             ],
         )
     )

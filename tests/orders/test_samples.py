@@ -94,7 +94,7 @@ def test_samples_receipt_of_package_1(exchange: Exchange) -> None:
 
 
 def test_samples_deals_after_package_1(exchange: Exchange) -> None:
-    """After orders_TMS_1.json every deal holds the values of the outcome table."""
+    """After orders_TMS_1.json every deal has the values of the outcome table."""
     exchange.put_sample("orders_TMS_1.json")
 
     exchange.run()

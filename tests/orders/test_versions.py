@@ -57,8 +57,15 @@ def test_late_package_newer_modified_at_applies(
         package(
             2,
             [
-                order("A", "ТЛ-201", status="ОплаченПолностью", modified_at="2026-11-27T12:00:00"),
-                order("C", "ТЛ-203", status="НеОплачен", modified_at="2026-11-27T10:00:00"),
+                order(
+                    "A",
+                    "ТЛ-201",
+                    status="ОплаченПолностью",
+                    modified_at="2026-11-27T12:00:00",
+                ),
+                order(
+                    "C", "ТЛ-203", status="НеОплачен", modified_at="2026-11-27T10:00:00"
+                ),
             ],
         )
     )
@@ -68,8 +75,15 @@ def test_late_package_newer_modified_at_applies(
         package(
             1,
             [
-                order("A", "ТЛ-201", status="НеОплачен", modified_at="2026-11-27T11:00:00"),
-                order("C", "ТЛ-203", status="ОплаченПолностью", modified_at="2026-11-27T11:00:00"),
+                order(
+                    "A", "ТЛ-201", status="НеОплачен", modified_at="2026-11-27T11:00:00"
+                ),
+                order(
+                    "C",
+                    "ТЛ-203",
+                    status="ОплаченПолностью",
+                    modified_at="2026-11-27T11:00:00",
+                ),
             ],
         )
     )
@@ -90,7 +104,14 @@ def test_older_modified_at_in_newer_package(
     service.put(
         package(
             1,
-            [order("A", "ТЛ-201", status="ОплаченПолностью", modified_at="2026-11-27T12:00:00")],
+            [
+                order(
+                    "A",
+                    "ТЛ-201",
+                    status="ОплаченПолностью",
+                    modified_at="2026-11-27T12:00:00",
+                )
+            ],
         )
     )
     service.run()
@@ -98,7 +119,11 @@ def test_older_modified_at_in_newer_package(
     service.put(
         package(
             2,
-            [order("A", "ТЛ-201", status="НеОплачен", modified_at="2026-11-27T11:59:59")],
+            [
+                order(
+                    "A", "ТЛ-201", status="НеОплачен", modified_at="2026-11-27T11:59:59"
+                )
+            ],
         )
     )
     service.run()
@@ -113,10 +138,14 @@ def test_equal_modified_at_higher_number(
     """With equal modified_at, the higher package number wins."""
     service = exchange_factory(small_portal(DEALS))
     when = "2026-11-27T12:00:00"
-    service.put(package(1, [order("A", "ТЛ-201", status="ОплаченПолностью", modified_at=when)]))
+    service.put(
+        package(1, [order("A", "ТЛ-201", status="ОплаченПолностью", modified_at=when)])
+    )
     service.run()
 
-    service.put(package(2, [order("A", "ТЛ-201", status="НеОплачен", modified_at=when)]))
+    service.put(
+        package(2, [order("A", "ТЛ-201", status="НеОплачен", modified_at=when)])
+    )
     service.run()
 
     assert rows_by_number(service.receipts()[-1])["A"]["status"] == "updated"
@@ -133,7 +162,9 @@ def test_older_suborder_version_ignored(
             3,
             [
                 order("P", "ТЛ-201", status=""),
-                order("S", parent="P", status="ОплаченПолностью", realization="2026-11-09"),
+                order(
+                    "S", parent="P", status="ОплаченПолностью", realization="2026-11-09"
+                ),
             ],
         )
     )
