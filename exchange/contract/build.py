@@ -3,8 +3,9 @@
 The schema proved every shape, so each value is only normalized here (see
 ``values.py``). Values that a pattern cannot check, such as 30 February or
 an unknown enumeration value, become problems reported like schema errors.
-Parsed values are cached per package because 1C repeats them: empty dates,
-the three payment statuses, the realization dates of one month.
+Dates, payment statuses and references are cached per package because 1C
+repeats them: empty dates, the three payment statuses, the realization
+dates of one month.
 """
 
 from __future__ import annotations
@@ -153,9 +154,9 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
     orders: list[Order] = []
     append = orders.append
     for raw in records:
-        # The inline form of parse_date_time() for local time, the form 1C
-        # writes, at half the cost of the call. Other forms, the empty date
-        # and errors take the call.
+        # The inline form of parse_date_time() for a local time after the
+        # empty date, at half the cost of the call. Other forms, the empty
+        # date and errors take the call.
         date_raw = raw["date"]
         parsed: datetime | None
         date_value: Any

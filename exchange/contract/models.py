@@ -97,9 +97,9 @@ IncomingPackage = (
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-# The slot descriptors of BaseModel. Calling their __set__ directly skips the
-# attribute lookup that object.__setattr__ makes: 0.31 µs per model instead
-# of 0.44 µs on CPython 3.11 with pydantic 2.14.
+# The __set__ methods of BaseModel's slot descriptors. Calling them skips the
+# attribute lookup that object.__setattr__ makes: building a model took
+# 0.31 µs instead of 0.44 µs (CPython 3.11.7, pydantic 2.14.4).
 _slots = BaseModel.__dict__
 SET_DICT: Final = _slots["__dict__"].__set__
 SET_FIELDS_SET: Final = _slots["__pydantic_fields_set__"].__set__

@@ -104,8 +104,7 @@ def apply_orders(
             store.save_orders(list(accepted.values()))
             store.save_reports(_placeholders(accepted.values(), record.package_id))
 
-    tree, refs, family_tops, tops = _affected(store, accepted, previous)
-    numbers = {ref: stored.number for ref, stored in store.orders(refs).items()}
+    tree, numbers, family_tops, tops = _affected(store, accepted, previous)
     book = ReportBook(store, record.package_id)
     evaluation = TopEvaluator(store, port, book.settle).run(tree, tops, numbers)
     outcomes = evaluation.outcomes
@@ -178,16 +177,19 @@ def _affected(
     store: OrdersStore,
     accepted: dict[str, StoredOrder],
     previous: dict[str, StoredOrder],
-) -> tuple[OrderTree, set[str], set[str], set[str]]:
+) -> tuple[OrderTree, dict[str, str], set[str], set[str]]:
     """Build the tree of every family the accepted orders touch.
 
-    Return the tree, its refs, the tops of the changed families, and those
-    tops together with the tops sharing a document number that changed.
+    Return the tree, the 1C number of each of its orders, the tops of the
+    changed families, and those tops together with the tops sharing a
+    document number that changed.
     """
+    numbers = {ref: stored.number for ref, stored in accepted.items()}
     known = load_with_ancestors(
         store,
         {stored.facts.ref: stored.facts for stored in accepted.values()},
         [p.facts for p in previous.values()],
+        numbers=numbers,
     )
     tree = OrderTree(known.values())
     changes = {
@@ -196,7 +198,7 @@ def _affected(
     family_tops = affected_tops(tree, changes)
     tops = set(family_tops)
     # A changed number can end or start a conflict with orders elsewhere.
-    numbers = {
+    document_numbers = {
         facts.document_number
         for ref in accepted
         for facts in (
@@ -205,14 +207,15 @@ def _affected(
         )
         if facts is not None and facts.document_number
     }
-    sharing = store.counting_tops_with_numbers(numbers)
+    sharing = store.counting_tops_with_numbers(document_numbers)
     tops.update(ref for refs in sharing.values() for ref in refs)
-    family = store.families(tops)
+    family = store.families(tops, skip=known)
     merged = {ref: stored.facts for ref, stored in family.items()}
     merged.update(known)
+    numbers.update((ref, stored.number) for ref, stored in family.items())
     return (
         OrderTree(merged.values()),
-        set(merged),
+        numbers,
         family_tops,
         {top for top in tops if top in merged},
     )
@@ -222,8 +225,13 @@ def load_with_ancestors(
     store: OrdersStore,
     start: dict[str, OrderFacts],
     extra: Iterable[OrderFacts] = (),
+    *,
+    numbers: dict[str, str] | None = None,
 ) -> dict[str, OrderFacts]:
-    """Return ``start`` with every stored ancestor of it and of ``extra``."""
+    """Return ``start`` with every stored ancestor of it and of ``extra``.
+
+    ``numbers``, when given, receives the 1C number of each ancestor found.
+    """
     known = dict(start)
     frontier = {f.parent_ref for f in [*start.values(), *extra] if f.parent_ref}
     while frontier:
@@ -231,6 +239,8 @@ def load_with_ancestors(
         found = store.orders(wanted)
         for ref, stored in found.items():
             known.setdefault(ref, stored.facts)
+            if numbers is not None:
+                numbers.setdefault(ref, stored.number)
         frontier = {
             stored.facts.parent_ref
             for stored in found.values()

@@ -150,15 +150,22 @@ class TopEvaluator:
             except Bitrix24Error as exc:
                 result.stopped = exc
                 log.error("deal lookup stopped: %s", exc)
-        with self.store.transaction():
-            for number in missing:
-                rows = found.get(number, [])
-                if len(rows) == 1:
-                    deal = rows[0]
-                    self.store.cache_deal(number, deal.deal_id)
-                    self.store.remember_read(deal.deal_id, deal.state)
-                    states = self.store.deal_states([deal.deal_id])
-                    deals[number] = FoundDeal(deal.deal_id, states[deal.deal_id])
+        single = {
+            number: rows[0]
+            for number in missing
+            if len(rows := found.get(number, [])) == 1
+        }
+        if single:
+            with self.store.transaction():
+                self.store.cache_deals(
+                    {number: deal.deal_id for number, deal in single.items()}
+                )
+                self.store.remember_reads(
+                    {deal.deal_id: deal.state for deal in single.values()}
+                )
+                states = self.store.deal_states(d.deal_id for d in single.values())
+            for number, deal in single.items():
+                deals[number] = FoundDeal(deal.deal_id, states[deal.deal_id])
         for top, number in counting.items():
             if number in deals:
                 continue
@@ -232,11 +239,16 @@ class TopEvaluator:
         def on_batch(answers: dict[int, UpdateFailure | None]) -> None:
             outcomes: dict[str, TopOutcome] = {}
             with self.store.transaction():
+                self.store.remember_sent(
+                    {
+                        deal_id: planned[top_of_deal[deal_id]].changes
+                        for deal_id, failure in answers.items()
+                        if failure is None
+                    }
+                )
                 for deal_id, failure in answers.items():
                     top = top_of_deal[deal_id]
-                    update = planned[top]
                     if failure is None:
-                        self.store.remember_sent(deal_id, update.changes)
                         outcomes[top] = TopOutcome(
                             OrderStatus.UPDATED, deal_id, "", recheck=False
                         )

@@ -29,7 +29,8 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
         return OrdersResult([])
     stored = store.orders(report.ref for report in reports)
     start = {ref: version.facts for ref, version in stored.items()}
-    known = load_with_ancestors(store, start)
+    numbers = {ref: version.number for ref, version in stored.items()}
+    known = load_with_ancestors(store, start, numbers=numbers)
     ancestry = OrderTree(known.values())
     tops: set[str] = set()
     attached: list[tuple[OrderReport, str]] = []
@@ -44,11 +45,11 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
         if top is not None:
             tops.add(top)
             attached.append((report, top))
-    family = store.families(tops)
+    family = store.families(tops, skip=known)
     merged = {ref: version.facts for ref, version in family.items()}
     merged.update(known)
+    numbers.update((ref, version.number) for ref, version in family.items())
     tree = OrderTree(merged.values())
-    numbers = {ref: version.number for ref, version in store.orders(merged).items()}
     log.info(
         "checking %d orders again (pending or waiting for a deal), %d top-level",
         len(reports),

@@ -19,7 +19,7 @@ Tables (component ``orders``):
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -217,8 +217,10 @@ class OrdersStore:
                 found[row["ref"]] = _stored(row)
         return found
 
-    def families(self, tops: Iterable[str]) -> dict[str, StoredOrder]:
-        """Return the given orders and everything below them."""
+    def families(
+        self, tops: Iterable[str], skip: Container[str] = ()
+    ) -> dict[str, StoredOrder]:
+        """Return the given orders and everything below them, except ``skip``."""
         top_list = list(tops)
         found: dict[str, StoredOrder] = {}
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (ref TEXT)")
@@ -233,7 +235,8 @@ class OrdersStore:
             " SELECT o.* FROM orders o JOIN family f ON o.ref = f.ref"
         )
         for row in rows:
-            found[row["ref"]] = _stored(row)
+            if row["ref"] not in skip:
+                found[row["ref"]] = _stored(row)
         self.conn.execute("DELETE FROM wanted")
         return found
 
@@ -247,8 +250,11 @@ class OrdersStore:
         result: dict[str, list[str]] = {}
         for chunk in _chunks(list(numbers), 500):
             marks = ",".join("?" * len(chunk))
+            # INDEXED BY: the planner would otherwise scan orders_parent for
+            # "parent_ref IS NULL", which matches most of the table.
             rows = self.conn.execute(
                 "SELECT document_number, ref FROM orders"  # noqa: S608
+                " INDEXED BY orders_document_number"
                 f" WHERE document_number IN ({marks}) AND parent_ref IS NULL"
                 " AND posted = 1 AND deletion_mark = 0 ORDER BY ref",
                 chunk,
@@ -355,12 +361,12 @@ class OrdersStore:
             found.update({number: int(deal_id) for number, deal_id in rows})
         return found
 
-    def cache_deal(self, number: str, deal_id: int) -> None:
-        """Remember the one deal that carries ``number``."""
-        self.conn.execute(
+    def cache_deals(self, deals: dict[str, int]) -> None:
+        """Remember the one deal that carries each document number."""
+        self.conn.executemany(
             "INSERT INTO deal_cache (document_number, deal_id) VALUES (?, ?)"
             " ON CONFLICT (document_number) DO UPDATE SET deal_id = excluded.deal_id",
-            (number, deal_id),
+            deals.items(),
         )
 
     def forget_deal(self, deal_id: int) -> None:
@@ -387,32 +393,41 @@ class OrdersStore:
                 )
         return found
 
-    def remember_read(self, deal_id: int, state: DealState) -> None:
-        """Store values read from a deal unless the service has sent it values."""
-        self.conn.execute(
+    def remember_reads(self, states: dict[int, DealState]) -> None:
+        """Store values read from deals, except where the service sent values."""
+        self.conn.executemany(
             "INSERT INTO deal_values (deal_id, payment_status_item,"
             " realization_date, source) VALUES (?, ?, ?, 'read')"
             " ON CONFLICT (deal_id) DO UPDATE SET"
             " payment_status_item = excluded.payment_status_item,"
             " realization_date = excluded.realization_date, source = 'read'"
             " WHERE deal_values.source = 'read'",
-            (deal_id, state.payment_status_item, state.realization_date),
+            [
+                (deal_id, state.payment_status_item, state.realization_date)
+                for deal_id, state in states.items()
+            ],
         )
 
-    def remember_sent(self, deal_id: int, fields: dict[str, str | None]) -> None:
-        """Store the values just sent to a deal (only the fields sent change)."""
-        current = self.deal_states([deal_id]).get(deal_id)
-        item = fields.get(
-            "payment_status_item", current and current.payment_status_item
-        )
-        when = fields.get("realization_date", current and current.realization_date)
-        self.conn.execute(
+    def remember_sent(self, sent: dict[int, dict[str, str | None]]) -> None:
+        """Store the values just sent to deals; only the fields sent change."""
+        current = self.deal_states(sent)
+        rows = []
+        for deal_id, fields in sent.items():
+            known = current.get(deal_id)
+            item = fields.get(
+                "payment_status_item", known.payment_status_item if known else None
+            )
+            when = fields.get(
+                "realization_date", known.realization_date if known else None
+            )
+            rows.append((deal_id, item, when))
+        self.conn.executemany(
             "INSERT INTO deal_values (deal_id, payment_status_item,"
             " realization_date, source) VALUES (?, ?, ?, 'sent')"
             " ON CONFLICT (deal_id) DO UPDATE SET"
             " payment_status_item = excluded.payment_status_item,"
             " realization_date = excluded.realization_date, source = 'sent'",
-            (deal_id, item, when),
+            rows,
         )
 
     def transaction(self) -> transaction:
