@@ -128,8 +128,8 @@ def build_package(
 def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ...]:
     # The hot loop of a 100,000-order package: local names and inline caches
     # instead of builder.value(), which would cost a call per field. A value
-    # that fails its parser becomes _INVALID; _report_orders then lists the
-    # problems in a second pass, so the loop tests no value for it.
+    # that fails its parser becomes _INVALID, and _report_orders then lists
+    # the problems in a second pass, so the loop tests no value for it.
     zone = builder.zone
     invalid: Any = _INVALID
     failed = False
@@ -138,7 +138,7 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
     first_day = _DAY_AFTER_EMPTY_DATE
     # Dates, payment statuses and parent references repeat across orders,
     # so they are cached by their text. Date-times carry seconds and are
-    # nearly unique, so a cache of them only grew: it made the build slower.
+    # nearly unique, so a cache of them only grew and made the build slower.
     dates: dict[Any, Any] = {}
     statuses: dict[Any, Any] = {}
     parents: dict[Any, Any] = {}

@@ -125,6 +125,12 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # The new models live as long as the package: moving them to the
+        # oldest generation spares the young collection that would follow
+        # the pause and could only walk them. Unfreezing keeps them
+        # collectable by later full collections.
+        gc.freeze()
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
 
