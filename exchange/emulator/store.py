@@ -23,6 +23,7 @@ from exchange.emulator.fields import (
     normalize,
     render_datetime,
 )
+from exchange.emulator.row_index import FieldIndex, Key
 
 # Read-only fields that a seed or a test may still set when it adds a row.
 _SEEDABLE = frozenset(
@@ -57,6 +58,7 @@ class Portal:
         self.addresses: list[dict[str, Any]] = []
         self._next_userfield_id = 1001
         self._next_multifield_id = 1
+        self._indexes: dict[tuple[str, str], FieldIndex] = {}
         self.add_default_presets()
 
     def table(self, entity: str) -> dict[int, dict[str, Any]]:
@@ -71,6 +73,23 @@ class Portal:
             "preset": self.presets,
         }
         return tables[entity]
+
+    def find_rows(self, entity: str, code: str, keys: Iterable[Key]) -> list[dict[str, Any]]:
+        """Return the rows of a table whose field ``code`` has one of ``keys``.
+
+        Keys are :func:`~exchange.emulator.fields.comparison_key` values and
+        rows come in table order. An index per entity and field, built on
+        first use, answers the call. ``code`` must name a single-value field
+        of the entity.
+        """
+        definition = self.fields[entity][code]
+        if definition.multiple:
+            raise ValueError(f"{entity} field {code} holds several values")
+        with self.lock:
+            index = self._indexes.get((entity, code))
+            if index is None:
+                index = self._indexes[(entity, code)] = FieldIndex(code)
+            return index.lookup(self.table(entity), definition, self.zone, keys)
 
     def now_text(self) -> str:
         """Return the current time as the portal renders a datetime."""

@@ -177,7 +177,7 @@ def _affected(
     store: OrdersStore,
     accepted: dict[str, StoredOrder],
     previous: dict[str, StoredOrder],
-) -> tuple[OrderTree, dict[str, str], set[str], set[str]]:
+) -> tuple[OrderTree, dict[str, str], set[str], list[str]]:
     """Build the tree of every family the accepted orders touch.
 
     Return the tree, the 1C number of each of its orders, the tops of the
@@ -217,8 +217,24 @@ def _affected(
         OrderTree(merged.values()),
         numbers,
         family_tops,
-        {top for top in tops if top in merged},
+        _in_order(tops, accepted, merged),
     )
+
+
+def _in_order(
+    tops: set[str], accepted: dict[str, StoredOrder], merged: dict[str, OrderFacts]
+) -> list[str]:
+    """Return the known ``tops``: those of the package in its order, then the rest.
+
+    Deal updates are sent and recorded in this order. The package's report
+    rows were inserted in package order, so each batch of 50 outcomes
+    updates neighbouring rows and its commit writes a few database pages,
+    not one page per order.
+    """
+    ordered = [ref for ref in accepted if ref in tops]
+    rest = tops.difference(accepted)
+    ordered.extend(sorted(ref for ref in rest if ref in merged))
+    return ordered
 
 
 def load_with_ancestors(

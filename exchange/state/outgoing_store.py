@@ -93,18 +93,7 @@ class OutgoingStore:
         rows = self.conn.execute(
             "SELECT * FROM outgoing WHERE delivered_at IS NULL ORDER BY sender, number"
         )
-        return [
-            OutgoingPackage(
-                row["sender"],
-                int(row["number"]),
-                row["kind"],
-                row["name"],
-                row["package_id"],
-                row["in_reply_to"],
-                bytes(row["data"]),
-            )
-            for row in rows
-        ]
+        return [_package(row) for row in rows]
 
     def mark_delivered(self, sender: str, number: int, when: datetime) -> None:
         """Record that the package's file is in the outbox."""
@@ -119,18 +108,7 @@ class OutgoingStore:
             "SELECT * FROM outgoing WHERE in_reply_to = ? ORDER BY number",
             (package_id,),
         )
-        return [
-            OutgoingPackage(
-                row["sender"],
-                int(row["number"]),
-                row["kind"],
-                row["name"],
-                row["package_id"],
-                row["in_reply_to"],
-                bytes(row["data"]),
-            )
-            for row in rows
-        ]
+        return [_package(row) for row in rows]
 
 
 def find_package(conn: sqlite3.Connection, package_id: str) -> OutgoingPackage | None:
@@ -140,6 +118,10 @@ def find_package(conn: sqlite3.Connection, package_id: str) -> OutgoingPackage |
     ).fetchone()
     if row is None:
         return None
+    return _package(row)
+
+
+def _package(row: sqlite3.Row) -> OutgoingPackage:
     return OutgoingPackage(
         row["sender"],
         int(row["number"]),
