@@ -7,6 +7,8 @@ from typing import Any
 from exchange.emulator.errors import MethodError
 from exchange.emulator.fields import FieldDef
 from exchange.emulator.listing import (
+    Condition,
+    filter_table,
     matches,
     paginate,
     parse_filter,
@@ -33,12 +35,41 @@ def list_rows(
     """Filter, sort, page and project rows as the ``*.list`` methods do."""
     portal = context.portal
     definitions = portal.fields[entity]
-    conditions = parse_filter(
-        params.get("filter"), definitions, in_operator_on_uf=context.in_operator_on_uf
-    )
+    conditions = _conditions(context, entity, params)
     selected = [
         row for row in rows if matches(row, conditions, definitions, portal.zone)
     ]
+    return _page_of(context, entity, params, selected)
+
+
+def list_table(
+    context: CallContext, entity: str, params: dict[str, Any]
+) -> MethodResult:
+    """Run a ``*.list`` method on a whole entity table; ``=`` and ``@``
+    filters read the portal's field index instead of every row."""
+    conditions = _conditions(context, entity, params)
+    selected = filter_table(context.portal, entity, conditions)
+    return _page_of(context, entity, params, selected)
+
+
+def _conditions(
+    context: CallContext, entity: str, params: dict[str, Any]
+) -> list[Condition]:
+    return parse_filter(
+        params.get("filter"),
+        context.portal.fields[entity],
+        in_operator_on_uf=context.in_operator_on_uf,
+    )
+
+
+def _page_of(
+    context: CallContext,
+    entity: str,
+    params: dict[str, Any],
+    selected: list[dict[str, Any]],
+) -> MethodResult:
+    portal = context.portal
+    definitions = portal.fields[entity]
     ordered = sort_rows(selected, params.get("order"), definitions, portal.zone)
     page = paginate(ordered, params.get("start"))
     codes = resolve_select(params.get("select"), definitions)
@@ -124,8 +155,7 @@ def make_list(entity: str) -> Handler:
     """Build the handler of ``crm.<entity>.list``."""
 
     def handle(context: CallContext, params: dict[str, Any]) -> MethodResult:
-        rows = list(context.portal.table(entity).values())
-        return list_rows(context, entity, params, rows)
+        return list_table(context, entity, params)
 
     return handle
 

@@ -10,12 +10,14 @@ from typing import Any
 from exchange.emulator.errors import MethodError
 from exchange.emulator.fields import MULTI_FIELDS, FieldDef, comparison_key
 from exchange.emulator.params import values_of
+from exchange.emulator.store import Portal
 
 PAGE_SIZE = 50
 
 # Longest prefixes first, so ">=" is not read as ">" plus a field "=CODE".
 _OPERATORS = ("!@", "!%", "!=", ">=", "<=", "@", "%", "=", "!", ">", "<")
 _IN_OPERATOR_MODES = ("supported", "ignored", "error")
+_EXACT_OPERATORS = frozenset({"=", "@"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,43 @@ def _split_operator(key: str) -> tuple[str, str]:
     return "=", key
 
 
+def filter_table(
+    portal: Portal, entity: str, conditions: list[Condition]
+) -> list[dict[str, Any]]:
+    """Return the rows of an entity table that satisfy every condition, in
+    table order, as :func:`matches` on each row would select them.
+
+    With an ``=`` or ``@`` condition on a single-value field, the portal's
+    field index supplies the rows holding those values, and only they are
+    checked against the other conditions. The condition with the fewest
+    such rows is used.
+    """
+    definitions = portal.fields[entity]
+    narrowest: tuple[Condition, list[dict[str, Any]]] | None = None
+    for condition in conditions:
+        definition = definitions[condition.code]
+        if (
+            condition.operator not in _EXACT_OPERATORS
+            or definition.multiple
+            or condition.code in MULTI_FIELDS
+        ):
+            continue
+        keys = [
+            comparison_key(definition, value, portal.zone)
+            for value in _expected_values(condition.value)
+        ]
+        found = portal.find_rows(entity, condition.code, keys)
+        if narrowest is None or len(found) < len(narrowest[1]):
+            narrowest = (condition, found)
+    if narrowest is None:
+        rows = list(portal.table(entity).values())
+        remaining = conditions
+    else:
+        rows = narrowest[1]
+        remaining = [item for item in conditions if item is not narrowest[0]]
+    return [row for row in rows if matches(row, remaining, definitions, portal.zone)]
+
+
 def matches(
     row: Mapping[str, Any],
     conditions: Iterable[Condition],
@@ -108,16 +147,15 @@ def _test(
     if operator == "%":
         if stored is None:
             return False
+        # NOTE: an empty list raises IndexError here, so the request ends
+        # without a response; what a portal returns for it is not known.
         needle = str(values_of(expected)[0]).lower() if expected is not None else ""
         return needle in str(stored).lower()
     stored_key = comparison_key(definition, stored, zone)
-    if operator in {"=", "@"}:
-        expected_values = (
-            values_of(expected) if isinstance(expected, (list, dict)) else [expected]
-        )
+    if operator in _EXACT_OPERATORS:
         return any(
             stored_key == comparison_key(definition, value, zone)
-            for value in expected_values
+            for value in _expected_values(expected)
         )
     expected_key = comparison_key(definition, expected, zone)
     if stored_key[0] == 0 and expected_key[0] != 0:
@@ -129,6 +167,11 @@ def _test(
     if operator == "<":
         return stored_key < expected_key
     return stored_key <= expected_key
+
+
+def _expected_values(expected: Any) -> list[Any]:
+    """Return the values an ``=`` or ``@`` condition accepts."""
+    return values_of(expected) if isinstance(expected, (list, dict)) else [expected]
 
 
 def resolve_select(raw_select: Any, definitions: Mapping[str, FieldDef]) -> list[str]:

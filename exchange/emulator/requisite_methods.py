@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from exchange.emulator.crm_methods import list_rows
+from exchange.emulator.crm_methods import list_rows, list_table
 from exchange.emulator.registry import CallContext, Handler, MethodResult
 
 
 def _make_table_list(entity: str) -> Handler:
     def handle(context: CallContext, params: dict[str, Any]) -> MethodResult:
-        rows = list(context.portal.table(entity).values())
-        return list_rows(context, entity, params, rows)
+        return list_table(context, entity, params)
 
     return handle
 

@@ -11,6 +11,9 @@ index trusts no write path: before each lookup it compares the table's IDs
 and the field's stored value objects, by identity, with the ones it indexed,
 and re-keys the rows that differ. A field definition or time zone other than
 the indexed one, or IDs that changed other than by appending, rebuild it.
+The identity check relies on stored values of single-value fields being
+immutable (strings, numbers or None), so that an object that is still there
+still has its indexed value.
 """
 
 from __future__ import annotations
@@ -111,4 +114,3 @@ class FieldIndex:
             del self._positions[old_key]
         self._keys[position] = new_key
         bisect.insort(self._positions.setdefault(new_key, []), position)
-

@@ -74,18 +74,23 @@ class Portal:
         }
         return tables[entity]
 
-    def find_rows(self, entity: str, code: str, keys: Iterable[Key]) -> list[dict[str, Any]]:
+    def find_rows(
+        self, entity: str, code: str, keys: Iterable[Key]
+    ) -> list[dict[str, Any]]:
         """Return the rows of a table whose field ``code`` has one of ``keys``.
 
         Keys are :func:`~exchange.emulator.fields.comparison_key` values and
-        rows come in table order. An index per entity and field, built on
-        first use, answers the call. ``code`` must name a single-value field
-        of the entity.
+        rows come in table order. The lookup reads an index per entity and
+        field, which is built on first use. ``code`` must name a single-value
+        field of the entity.
         """
-        definition = self.fields[entity][code]
-        if definition.multiple:
-            raise ValueError(f"{entity} field {code} holds several values")
         with self.lock:
+            definition = self.fields[entity][code]
+            if definition.multiple:
+                raise ValueError(
+                    f"{entity} field {code} is a multiple field, "
+                    "which the index does not support"
+                )
             index = self._indexes.get((entity, code))
             if index is None:
                 index = self._indexes[(entity, code)] = FieldIndex(code)
