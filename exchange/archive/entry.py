@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from exchange import jsonio
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from datetime import datetime
 
 GENESIS_HASH = "0" * 64
@@ -119,7 +121,8 @@ class RecordedEntry:
             "reply_path": self.reply_path,
             "reply_sha256": self.reply_sha256,
             "details": self.details,
-            "keys": [list(key) for key in self.keys],
+            # orjson writes each (type, value) tuple as a JSON array.
+            "keys": self.keys,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -147,23 +150,45 @@ def normalize_key(key_type: str, value: str) -> str:
     lower-cased because UUIDs compare case-insensitively. Raises
     ``ValueError`` for an unknown key type.
     """
+    return _normalizer(key_type)(value)
+
+
+def normalize_keys(keys: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Return the distinct non-empty keys, normalized and sorted."""
+    by_type: dict[str, set[str]] = {}
+    # Keys listed type by type form few groups, each added to its set in C.
+    for key_type, group in groupby(keys, itemgetter(0)):
+        by_type.setdefault(key_type, set()).update(map(itemgetter(1), group))
+    # Each type's values are normalized in one pass, and sorting by type and
+    # then by value gives the same order as sorting the (type, value) pairs.
+    normalized: list[tuple[str, str]] = []
+    for key_type in sorted(by_type):
+        normalize = _normalizer(key_type)
+        distinct = set(map(normalize, by_type[key_type]))
+        distinct.discard("")
+        normalized.extend((key_type, value) for value in sorted(distinct))
+    return tuple(normalized)
+
+
+def _normalizer(key_type: str) -> Callable[[str], str]:
+    """Return the function ``normalize_key`` applies to values of ``key_type``."""
     if key_type not in KEY_TYPES:
         raise ValueError(
             f"unknown journal key type {key_type!r}; use one of {KEY_TYPES}"
         )
     if key_type == "inn":
-        return "".join(value.split())
+        return _without_white_space
     if key_type in {"order_ref", "package_id"}:
-        return value.strip().lower()
-    return value.strip()
+        return _stripped_lower
+    return str.strip
 
 
-def normalize_keys(keys: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Return the distinct non-empty keys, normalized and sorted."""
-    normalized = {
-        (key_type, normalize_key(key_type, value)) for key_type, value in keys
-    }
-    return tuple(sorted(key for key in normalized if key[1]))
+def _without_white_space(value: str) -> str:
+    return "".join(value.split())
+
+
+def _stripped_lower(value: str) -> str:
+    return value.strip().lower()
 
 
 def order_keys(results: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ from exchange.archive.entry import (
 from exchange.archive.names import escape_control
 from exchange.archive.schema import COMPONENT, JOURNAL_MIGRATIONS
 from exchange.archive.store import CHAIN_HEADS_FOLDER
-from exchange.state.db import migrate, transaction
+from exchange.state.db import migrate, paused_gc, transaction
 
 if TYPE_CHECKING:
     import sqlite3
@@ -65,7 +65,7 @@ class Journal:
         the database's write lock before the head is read, so two writers
         append one after the other and never fork the chain.
         """
-        with transaction(self._conn):
+        with paused_gc(), transaction(self._conn):
             return self._append(entry, keys)
 
     def mark_pruned(
@@ -239,7 +239,7 @@ class Journal:
         )
         self._conn.executemany(
             "INSERT INTO journal_keys (entry_id, key_type, key_value) VALUES (?, ?, ?)",
-            [(entry.id, key_type, value) for key_type, value in entry.keys],
+            ((entry.id, key_type, value) for key_type, value in entry.keys),
         )
 
     def _select(self, where: str, params: Sequence[Any]) -> list[RecordedEntry]:

@@ -23,6 +23,7 @@ from exchange.orders.reports import ReceiptRow, ReportBook
 from exchange.rules.order_facts import OrderFacts
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
+from exchange.state.db import paused_gc
 from exchange.state.orders_store import (
     OrderReport,
     OrdersStore,
@@ -75,6 +76,18 @@ def apply_orders(
     received_at: str,
 ) -> OrdersResult:
     """Apply ``package`` and return its receipt rows and follow-ups."""
+    with paused_gc():
+        return _apply(store, port, package, problems, record, received_at)
+
+
+def _apply(
+    store: OrdersStore,
+    port: DealPort,
+    package: OrdersPackage,
+    problems: Iterable[OrderProblem],
+    record: PackageRecord,
+    received_at: str,
+) -> OrdersResult:
     errors: dict[int, list[str]] = {}
     for problem in problems:
         errors.setdefault(problem.index, []).append(problem.message)
@@ -98,14 +111,16 @@ def apply_orders(
             accepted[version.facts.ref] = version
         else:
             older[index] = current
+    placeholders: dict[str, OrderReport] | None = None
     if not resumed:
+        placeholders = _placeholders(accepted.values(), record.package_id)
         with store.transaction():
             store.add_package(record, received_at)
             store.save_orders(list(accepted.values()))
-            store.save_reports(_placeholders(accepted.values(), record.package_id))
+            store.save_reports(placeholders.values())
 
     tree, numbers, family_tops, tops = _affected(store, accepted, previous)
-    book = ReportBook(store, record.package_id)
+    book = ReportBook(store, record.package_id, placeholders)
     evaluation = TopEvaluator(store, port, book.settle).run(tree, tops, numbers)
     outcomes = evaluation.outcomes
     if resumed:
@@ -156,9 +171,9 @@ def _keep_confirmed(
 
 def _placeholders(
     versions: Iterable[StoredOrder], package_id: str
-) -> list[OrderReport]:
-    return [
-        OrderReport(
+) -> dict[str, OrderReport]:
+    return {
+        version.facts.ref: OrderReport(
             ref=version.facts.ref,
             package_id=package_id,
             number=version.number,
@@ -170,7 +185,7 @@ def _placeholders(
             recheck=False,
         )
         for version in versions
-    ]
+    }
 
 
 def _affected(
@@ -228,7 +243,7 @@ def _in_order(
 
     Deal updates are sent and recorded in this order. The package's report
     rows were inserted in package order, so each batch of 50 outcomes
-    updates neighbouring rows and its commit writes a few database pages,
+    updates neighboring rows and its commit writes a few database pages,
     not one page per order.
     """
     ordered = [ref for ref in accepted if ref in tops]

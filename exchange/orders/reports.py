@@ -35,19 +35,30 @@ class ReportBook:
 
     ``package_id`` is the package being processed (its own orders are not
     follow-ups), or None when pending orders are retried on their own.
+    ``known`` holds reports as they are stored now (the placeholders the
+    package has just written). The book keeps it up to date as it saves,
+    and reads from the database only the reports of other orders.
     """
 
-    def __init__(self, store: OrdersStore, package_id: str | None) -> None:
+    def __init__(
+        self,
+        store: OrdersStore,
+        package_id: str | None,
+        known: dict[str, OrderReport] | None = None,
+    ) -> None:
         self.store = store
         self.package_id = package_id
         self.followups: dict[str, list[ReceiptRow]] = defaultdict(list)
+        self._known = known if known is not None else {}
 
     def settle(self, outcomes: dict[str, TopOutcome]) -> None:
         """Store outcomes of top-level orders (inside the caller's transaction)."""
-        previous = self.store.reports(outcomes)
+        known = self._known
+        unknown = [ref for ref in outcomes if ref not in known]
+        previous = self.store.reports(unknown) if unknown else {}
         changed: list[OrderReport] = []
         for ref, outcome in outcomes.items():
-            report = previous.get(ref)
+            report = known.get(ref) or previous.get(ref)
             if report is None:
                 continue
             status = outcome.status.value
@@ -65,12 +76,16 @@ class ReportBook:
                 # The same package processed again after a crash: the update it
                 # confirmed before stays its result.
                 continue
-            updated = replace(
-                report,
-                status=status,
-                deal_id=outcome.deal_id if outcome.deal_id else report.deal_id,
-                message=outcome.message,
-                recheck=outcome.recheck,
+            updated = OrderReport(
+                report.ref,
+                report.package_id,
+                report.number,
+                report.document_number,
+                status,
+                outcome.deal_id if outcome.deal_id else report.deal_id,
+                outcome.message,
+                report.rollup,
+                outcome.recheck,
             )
             if updated == report:
                 continue
@@ -78,6 +93,11 @@ class ReportBook:
             if report.package_id != self.package_id and report.status != status:
                 self.followups[report.package_id].append(row_of(updated))
         self.store.save_reports(changed)
+        # Reports of orders outside ``known`` are not added, so memory stays
+        # bounded by the package. They are read again when needed.
+        for report in changed:
+            if report.ref in known:
+                known[report.ref] = report
 
     def note_followup(self, report: OrderReport) -> None:
         """Add a changed report of another package to its follow-up."""

@@ -60,13 +60,17 @@ def orders_receipt_body(
     outcome: str,
     rows: Sequence[ReceiptRow],
 ) -> dict[str, Any]:
-    """Return the body of an ``orders_receipt`` (everything but the envelope)."""
+    """Return the body of an ``orders_receipt`` (everything but the envelope).
+
+    ``status`` stays an ``OrderStatus``: it is a ``str`` equal to its value,
+    and orjson writes it as that value.
+    """
     results = [
         {
             "ref": row.ref,
             "number": row.number,
             "document_number": row.document_number,
-            "status": row.status.value,
+            "status": row.status,
             "deal_id": row.deal_id,
             "message": row.message,
             "rollup": row.rollup,

@@ -161,7 +161,10 @@ class FileProcessor:
             store.set_package_state(record.package_id, "answered")
         followup_errors = self.write_followups(result)
         outbox.deliver()
-        counts = dict(Counter(row.status.value for row in result.rows))
+        counts = {
+            status.value: count
+            for status, count in Counter(row.status for row in result.rows).items()
+        }
         self._archive(
             loaded,
             data,
@@ -170,7 +173,8 @@ class FileProcessor:
             reply.name,
             reply.data,
             counts=counts,
-            details=[_row_detail(row) for row in result.rows],
+            # The journal keeps its own JSON copy of the receipt's results.
+            details=body["results"],
             keys=_order_keys(result.rows),
         )
         with store.transaction():
@@ -498,28 +502,16 @@ def unreadable(data: bytes, name: str, exc: Exception) -> LoadedFile:
     )
 
 
-def _row_detail(row: ReceiptRow) -> dict[str, Any]:
-    return {
-        "ref": row.ref,
-        "number": row.number,
-        "document_number": row.document_number,
-        "status": row.status.value,
-        "deal_id": row.deal_id,
-        "message": row.message,
-        "rollup": row.rollup,
-    }
-
-
 def _order_keys(rows: list[ReceiptRow]) -> list[tuple[str, str]]:
-    keys: list[tuple[str, str]] = []
-    for row in rows:
-        keys.append(("order_ref", row.ref))
-        if row.number:
-            keys.append(("order_number", row.number))
-        if row.document_number:
-            keys.append(("document_number", row.document_number))
-        if row.deal_id is not None:
-            keys.append(("deal_id", str(row.deal_id)))
+    # Listed type by type, which the journal groups fastest.
+    keys = [("order_ref", row.ref) for row in rows]
+    keys.extend(("order_number", row.number) for row in rows if row.number)
+    keys.extend(
+        ("document_number", row.document_number) for row in rows if row.document_number
+    )
+    keys.extend(
+        ("deal_id", str(row.deal_id)) for row in rows if row.deal_id is not None
+    )
     return keys
 
 

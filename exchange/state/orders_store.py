@@ -222,23 +222,21 @@ class OrdersStore:
     ) -> dict[str, StoredOrder]:
         """Return the given orders and everything below them, except ``skip``."""
         top_list = list(tops)
-        found: dict[str, StoredOrder] = {}
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (ref TEXT)")
         self.conn.execute("DELETE FROM wanted")
         self.conn.executemany(
             "INSERT INTO wanted (ref) VALUES (?)", ((ref,) for ref in top_list)
         )
-        rows = self.conn.execute(
+        # The walk returns refs only: in a large package most family members
+        # are in ``skip``, and only the others are read in full.
+        family = self.conn.execute(
             "WITH RECURSIVE family(ref) AS ("
             " SELECT ref FROM wanted"
             " UNION SELECT o.ref FROM orders o JOIN family f ON o.parent_ref = f.ref)"
-            " SELECT o.* FROM orders o JOIN family f ON o.ref = f.ref"
-        )
-        for row in rows:
-            if row["ref"] not in skip:
-                found[row["ref"]] = _stored(row)
+            " SELECT o.ref FROM orders o JOIN family f ON o.ref = f.ref"
+        ).fetchall()
         self.conn.execute("DELETE FROM wanted")
-        return found
+        return self.orders(ref for (ref,) in family if ref not in skip)
 
     def counting_tops_with_numbers(
         self, numbers: Iterable[str]
@@ -409,25 +407,30 @@ class OrdersStore:
         )
 
     def remember_sent(self, sent: dict[int, dict[str, str | None]]) -> None:
-        """Store the values just sent to deals; only the fields sent change."""
-        current = self.deal_states(sent)
-        rows = []
-        for deal_id, fields in sent.items():
-            known = current.get(deal_id)
-            item = fields.get(
-                "payment_status_item", known.payment_status_item if known else None
-            )
-            when = fields.get(
-                "realization_date", known.realization_date if known else None
-            )
-            rows.append((deal_id, item, when))
+        """Store the values just sent to deals; only the fields sent change.
+
+        One statement per batch: the flags bound after the values tell SQLite
+        which stored fields to keep, so no row is read first.
+        """
         self.conn.executemany(
             "INSERT INTO deal_values (deal_id, payment_status_item,"
-            " realization_date, source) VALUES (?, ?, ?, 'sent')"
+            " realization_date, source) VALUES (?1, ?2, ?3, 'sent')"
             " ON CONFLICT (deal_id) DO UPDATE SET"
-            " payment_status_item = excluded.payment_status_item,"
-            " realization_date = excluded.realization_date, source = 'sent'",
-            rows,
+            " payment_status_item = iif(?4, excluded.payment_status_item,"
+            " payment_status_item),"
+            " realization_date = iif(?5, excluded.realization_date,"
+            " realization_date),"
+            " source = 'sent'",
+            [
+                (
+                    deal_id,
+                    fields.get("payment_status_item"),
+                    fields.get("realization_date"),
+                    "payment_status_item" in fields,
+                    "realization_date" in fields,
+                )
+                for deal_id, fields in sent.items()
+            ],
         )
 
     def transaction(self) -> transaction:
