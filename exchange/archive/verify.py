@@ -89,6 +89,7 @@ def verify(
     report = VerifyReport(head_id=head_id, head_hash=head_hash)
 
     pruned_ids = _check_chain(journal, report)
+    _check_search_keys(journal, report)
     _check_files(journal, archive, pruned_ids, report)
     _check_heads_files(journal, archive.chain_heads_folder(), report)
     if head is not None:
@@ -138,6 +139,18 @@ def _check_chain(journal: Journal, report: VerifyReport) -> set[int]:
         expected_id = entry.id + 1
         previous_hash = entry.entry_hash
     return pruned_ids
+
+
+def _check_search_keys(journal: Journal, report: VerifyReport) -> None:
+    for entry_id in journal.mismatched_keys():
+        report.problems.append(
+            Problem(
+                entry_id,
+                None,
+                "entry altered: its rows in journal_keys differ from its hashed "
+                "search keys, so 'audit find' results for it are wrong",
+            )
+        )
 
 
 def _check_files(

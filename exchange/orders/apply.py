@@ -119,9 +119,10 @@ def _apply(
             store.save_orders(list(accepted.values()))
             store.save_reports(placeholders.values())
 
-    tree, numbers, family_tops, tops = _affected(store, accepted, previous)
+    tree, numbers, family_tops, tops, sharing = _affected(store, accepted, previous)
     book = ReportBook(store, record.package_id, placeholders)
-    evaluation = TopEvaluator(store, port, book.settle).run(tree, tops, numbers)
+    evaluator = TopEvaluator(store, port, book.settle)
+    evaluation = evaluator.run(tree, tops, numbers, sharing=sharing)
     outcomes = evaluation.outcomes
     if resumed:
         outcomes = _keep_confirmed(store, record.package_id, outcomes)
@@ -192,12 +193,13 @@ def _affected(
     store: OrdersStore,
     accepted: dict[str, StoredOrder],
     previous: dict[str, StoredOrder],
-) -> tuple[OrderTree, dict[str, str], set[str], list[str]]:
+) -> tuple[OrderTree, dict[str, str], set[str], list[str], dict[str, list[str]]]:
     """Build the tree of every family the accepted orders touch.
 
     Return the tree, the 1C number of each of its orders, the tops of the
-    changed families, and those tops together with the tops sharing a
-    document number that changed.
+    changed families, those tops together with the tops sharing a document
+    number that changed, and the counting tops of every changed number (an
+    empty list for a number without one).
     """
     numbers = {ref: stored.number for ref, stored in accepted.items()}
     known = load_with_ancestors(
@@ -222,7 +224,8 @@ def _affected(
         )
         if facts is not None and facts.document_number
     }
-    sharing = store.counting_tops_with_numbers(document_numbers)
+    found = store.counting_tops_with_numbers(document_numbers)
+    sharing = {number: found.get(number, []) for number in document_numbers}
     tops.update(ref for refs in sharing.values() for ref in refs)
     family = store.families(tops, skip=known)
     merged = {ref: stored.facts for ref, stored in family.items()}
@@ -233,6 +236,7 @@ def _affected(
         numbers,
         family_tops,
         _in_order(tops, accepted, merged),
+        sharing,
     )
 
 

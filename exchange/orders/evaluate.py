@@ -12,7 +12,7 @@ batch at a time, so that a crash never forgets a confirmed update.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from exchange.bitrix24.errors import AccessDenied, Bitrix24Error
@@ -64,11 +64,21 @@ class TopEvaluator:
         self.on_settled = on_settled
 
     def run(
-        self, tree: OrderTree, tops: Collection[str], numbers: dict[str, str]
+        self,
+        tree: OrderTree,
+        tops: Collection[str],
+        numbers: dict[str, str],
+        *,
+        sharing: Mapping[str, list[str]] | None = None,
     ) -> Evaluation:
-        """Evaluate ``tops`` of ``tree``; ``numbers`` maps refs to 1C numbers."""
+        """Evaluate ``tops`` of ``tree``; ``numbers`` maps refs to 1C numbers.
+
+        ``sharing`` may give, for some document numbers, the counting
+        top-level orders that ``OrdersStore.counting_tops_with_numbers``
+        returns now. Those numbers are not queried again.
+        """
         result = Evaluation({})
-        candidates = self._classify(tree, tops, numbers, result)
+        candidates = self._classify(tree, tops, numbers, result, sharing or {})
         deals = self._deals_of(candidates, result)
         planned: dict[str, PlannedUpdate] = {}
         if result.stopped is None:
@@ -91,6 +101,7 @@ class TopEvaluator:
         tops: Collection[str],
         numbers: dict[str, str],
         result: Evaluation,
+        sharing: Mapping[str, list[str]],
     ) -> dict[str, str]:
         """Settle the tops that need no deal; return the others' numbers."""
         counting: dict[str, str] = {}
@@ -116,7 +127,8 @@ class TopEvaluator:
                 )
             else:
                 counting[top] = facts.document_number
-        shared = self.store.counting_tops_with_numbers(set(counting.values()))
+        unknown = set(counting.values()).difference(sharing)
+        shared = {**sharing, **self.store.counting_tops_with_numbers(unknown)}
         for top, number in list(counting.items()):
             others = [ref for ref in shared.get(number, []) if ref != top]
             if others:
@@ -157,15 +169,19 @@ class TopEvaluator:
         }
         if single:
             with self.store.transaction():
+                # Read before writing: ``remember_reads`` keeps the values the
+                # service sent, so those stay the known state of their deals.
+                stored = self.store.deal_states(d.deal_id for d in single.values())
                 self.store.cache_deals(
                     {number: deal.deal_id for number, deal in single.items()}
                 )
                 self.store.remember_reads(
                     {deal.deal_id: deal.state for deal in single.values()}
                 )
-                states = self.store.deal_states(d.deal_id for d in single.values())
             for number, deal in single.items():
-                deals[number] = FoundDeal(deal.deal_id, states[deal.deal_id])
+                deals[number] = FoundDeal(
+                    deal.deal_id, _known_after_read(deal, stored.get(deal.deal_id))
+                )
         for top, number in counting.items():
             if number in deals:
                 continue
@@ -312,6 +328,14 @@ def _changes(desired: DealState, known: DealState) -> dict[str, str | None]:
     if desired.realization_date != known.realization_date:
         changes[REALIZATION_DATE] = desired.realization_date
     return changes
+
+
+def _known_after_read(deal: FoundDeal, stored: DealState | None) -> DealState:
+    """Return the state ``remember_reads`` leaves stored for a deal just read."""
+    if stored is not None and stored.source == "sent":
+        return stored
+    state = deal.state
+    return DealState(state.payment_status_item, state.realization_date, "read")
 
 
 def _deal_id(deal: FoundDeal) -> int:

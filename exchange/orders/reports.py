@@ -19,7 +19,11 @@ from exchange.state.orders_store import OrderReport, OrdersStore
 
 @dataclass(frozen=True, slots=True)
 class ReceiptRow:
-    """One entry of ``results`` in an ``orders_receipt``."""
+    """One entry of ``results`` in an ``orders_receipt``.
+
+    orjson writes the row itself into the receipt, so its fields are the
+    result's fields, in the order of the exchange format.
+    """
 
     ref: str
     number: str

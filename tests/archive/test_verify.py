@@ -133,6 +133,48 @@ def test_edited_key_named(
     assert "entry altered" in report.problems[0].message
 
 
+def test_deleted_key_row_named(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    raw: sqlite3.Connection,
+    recorded: list[RecordedEntry],
+) -> None:
+    """A search key removed from the lookup table is reported as altered."""
+    raw.execute("DELETE FROM journal_keys WHERE entry_id = 3 AND key_type = 'deal_id'")
+    report = run(conn, roots)
+    assert [problem.entry_id for problem in report.problems] == [3]
+    assert "entry altered" in report.problems[0].message
+
+
+def test_added_key_row_named(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    raw: sqlite3.Connection,
+    recorded: list[RecordedEntry],
+) -> None:
+    """A search key slipped into the lookup table is reported as altered."""
+    raw.execute(
+        "INSERT INTO journal_keys (entry_id, key_type, key_value)"
+        " VALUES (1, 'deal_id', '777')"
+    )
+    report = run(conn, roots)
+    assert [problem.entry_id for problem in report.problems] == [1]
+    assert "entry altered" in report.problems[0].message
+
+
+def test_keys_column_not_json_named(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    raw: sqlite3.Connection,
+    recorded: list[RecordedEntry],
+) -> None:
+    """A keys column that is no longer JSON is reported as altered."""
+    raw.execute("UPDATE journal_entries SET keys = 'not json' WHERE id = 2")
+    report = run(conn, roots)
+    assert 2 in [problem.entry_id for problem in report.problems]
+    assert all("altered" in str(problem) for problem in report.problems)
+
+
 def test_rehashed_row_breaks_link(
     conn: sqlite3.Connection,
     roots: Roots,
