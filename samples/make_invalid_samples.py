@@ -4,7 +4,7 @@ Each file is an orders package as a broken 1C processing would write it,
 with exactly one kind of error. The files named ``semantic_*`` pass the
 schema: their orders fail the business checks, so the service applies the
 package and reports those orders as errors in the receipt.
-``invalid/expected.json`` lists the outcome each file must get.
+``tests/contract/invalid_samples_expected.json`` lists the outcome each file must get.
 
 Run from the repository root after make_samples.py:
 ``.venv/bin/python samples/make_invalid_samples.py``.

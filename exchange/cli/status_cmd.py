@@ -41,6 +41,11 @@ def command(app: AppContext, limit: int) -> None:
         )
         _reports(out, "pending orders", store.reports_with_status("pending", limit))
         _reports(out, "orders in error", store.reports_with_status("error", limit))
+        out.print(
+            "orders that failed a check inside their package (the same ref "
+            "twice, a parent cycle, a shared Номер документа) are not stored; "
+            "their receipts list them"
+        )
 
         table = Table(title="last package per sender", title_justify="left")
         for column in ("sender", "number", "kind", "file", "received", "state"):

@@ -225,6 +225,6 @@ def _reject(
     result.errors_total = len(problems)
     result.problems = problems[: settings.max_errors]
     logger.info(
-        "file %s rejected: %d contract violations", result.source_name, len(problems)
+        "file %s rejected (contract violations: %d)", result.source_name, len(problems)
     )
     return result

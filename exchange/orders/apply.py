@@ -138,8 +138,14 @@ def _apply(
         for top in sorted(family_tops - own)
         if top in outcomes
     )
+    waiting = [
+        (row.ref, row.number, row.document_number)
+        for row in rows
+        if row.rollup and row.status == OrderStatus.PENDING
+    ]
     with store.transaction():
         store.save_reports(sub_reports)
+        store.add_pending_rollups(record.package_id, waiting)
     return OrdersResult(rows, dict(book.followups), evaluation.stopped)
 
 

@@ -66,19 +66,17 @@ class ReportBook:
             if report is None:
                 continue
             status = outcome.status.value
+            if report.status == OrderStatus.UPDATED and status == OrderStatus.UNCHANGED:
+                # The deal holds the values this service sent: the update
+                # reported before stays the order's result, also after a crash.
+                if report.recheck:
+                    changed.append(replace(report, recheck=False))
+                continue
             if outcome.unreached and report.package_id != self.package_id:
                 # Nothing new is known, so an earlier package keeps its status,
                 # but the order is retried: its deal may be owed new values.
                 if not report.recheck:
                     changed.append(replace(report, recheck=True))
-                continue
-            if (
-                report.package_id == self.package_id
-                and report.status == OrderStatus.UPDATED
-                and status == OrderStatus.UNCHANGED
-            ):
-                # The same package processed again after a crash: the update it
-                # confirmed before stays its result.
                 continue
             updated = OrderReport(
                 report.ref,
@@ -97,11 +95,41 @@ class ReportBook:
             if report.package_id != self.package_id and report.status != status:
                 self.followups[report.package_id].append(row_of(updated))
         self.store.save_reports(changed)
+        self._follow_rollups(outcomes)
         # Reports of orders outside ``known`` are not added, so memory stays
         # bounded by the package. They are read again when needed.
         for report in changed:
             if report.ref in known:
                 known[report.ref] = report
+
+    def _follow_rollups(self, outcomes: dict[str, TopOutcome]) -> None:
+        """Follow up rollup rows that earlier receipts reported as pending."""
+        settled = [
+            ref
+            for ref, outcome in outcomes.items()
+            if not outcome.unreached and outcome.status != OrderStatus.PENDING
+        ]
+        if not settled:
+            return
+        for package_id, (
+            ref,
+            number,
+            document_number,
+        ) in self.store.take_pending_rollups(settled):
+            if package_id == self.package_id:
+                continue
+            outcome = outcomes[ref]
+            self.followups[package_id].append(
+                ReceiptRow(
+                    ref=ref,
+                    number=number,
+                    document_number=document_number,
+                    status=outcome.status,
+                    deal_id=outcome.deal_id,
+                    message=outcome.message,
+                    rollup=True,
+                )
+            )
 
     def note_followup(self, report: OrderReport) -> None:
         """Add a changed report of another package to its follow-up."""

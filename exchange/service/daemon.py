@@ -389,7 +389,7 @@ def _run(settings: Settings, stop: threading.Event, wake: threading.Event) -> in
             progress.close()
         runtime.close()
         log.info(
-            "exchange %s stopped with exit code %d after processing %d files",
+            "exchange %s stopped with exit code %d (files processed: %d)",
             __version__,
             code,
             daemon.files_processed,

@@ -463,14 +463,21 @@ class FileProcessor:
     def _log_gap(self, sender: str, number: int) -> None:
         last = self.runtime.orders.last_number(sender)
         if last is not None and number > last + 1:
-            missing = (
-                f"message number {last + 1}"
-                if number == last + 2
-                else f"message numbers {last + 1} to {number - 1}"
-            )
-            log.warning(
-                "%s of sender %s has not arrived; not waiting for it", missing, sender
-            )
+            if number == last + 2:
+                log.warning(
+                    "message number %d of sender %s has not arrived; not waiting "
+                    "for it",
+                    last + 1,
+                    sender,
+                )
+            else:
+                log.warning(
+                    "message numbers %d to %d of sender %s have not arrived; not "
+                    "waiting for them",
+                    last + 1,
+                    number - 1,
+                    sender,
+                )
         elif last is not None and number < last:
             log.warning(
                 "package no. %d of sender %s arrived after no. %d; only its "

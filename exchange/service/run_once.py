@@ -74,7 +74,14 @@ def process_inbox(
     settle = runtime.settings.inbox.settle_seconds
     try:
         runtime.outbox.deliver()
-        polled = wait_settled(source, settle) if wait else source.poll()
+        polled = source.poll()
+        if wait and polled.waiting:
+            log.info(
+                "waiting up to %s s for files still being written: %s",
+                settle,
+                ", ".join(escape_control(name) for name in polled.waiting),
+            )
+            polled = wait_settled(source, settle)
     except TransportError as exc:
         log.error("the inbox cannot be read: %s", exc)
         report.problems.append(str(exc))

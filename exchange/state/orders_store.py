@@ -86,7 +86,20 @@ MIGRATIONS = [
         source TEXT NOT NULL
     )
     """,
+    """
+    CREATE TABLE pending_rollups (
+        package_id TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        number TEXT NOT NULL,
+        document_number TEXT NOT NULL,
+        PRIMARY KEY (ref, package_id)
+    )
+    """,
 ]
+
+
+ReceiptKey = tuple[str, str, str]
+"""An order as a receipt names it: ref, 1C number, document number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +446,28 @@ class OrdersStore:
                 for deal_id, fields in sent.items()
             ],
         )
+
+    def add_pending_rollups(self, package_id: str, rows: Iterable[ReceiptKey]) -> None:
+        """Remember rollup rows a receipt reported as pending, to follow them up."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO pending_rollups (package_id, ref, number,"
+            " document_number) VALUES (?, ?, ?, ?)",
+            [(package_id, *row) for row in rows],
+        )
+
+    def take_pending_rollups(self, refs: Iterable[str]) -> list[tuple[str, ReceiptKey]]:
+        """Remove and return (package id, row) of pending rollup rows of ``refs``."""
+        taken: list[tuple[str, ReceiptKey]] = []
+        for chunk in _chunks(list(refs), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "DELETE FROM pending_rollups"  # noqa: S608
+                f" WHERE ref IN ({marks})"
+                " RETURNING package_id, ref, number, document_number",
+                chunk,
+            ).fetchall()
+            taken.extend((row[0], (row[1], row[2], row[3])) for row in rows)
+        return taken
 
     def transaction(self) -> transaction:
         """Group statements in one transaction."""

@@ -17,7 +17,7 @@ from exchange.contract.load import load_file, validate_outgoing
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 OUTGOING = SAMPLES / "outgoing"
 INVALID = SAMPLES / "invalid"
-EXPECTED_FILE = INVALID / "expected.json"
+EXPECTED_FILE = Path(__file__).with_name("invalid_samples_expected.json")
 
 INCOMING_FILES = sorted(SAMPLES.glob("*.json"))
 OUTGOING_FILES = sorted(OUTGOING.glob("*.json"))
@@ -219,7 +219,7 @@ def test_export_refs_come_from_catalog() -> None:
 
 
 def test_invalid_samples_all_listed() -> None:
-    """expected.json lists exactly the files in samples/invalid/."""
+    """The expected errors list exactly the files in samples/invalid/."""
     names = {path.name for path in INVALID.glob("*.json")} - {EXPECTED_FILE.name}
 
     assert set(EXPECTED) == names

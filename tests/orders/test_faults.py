@@ -12,10 +12,12 @@ from exchange.orders.bitrix_port import BitrixDealPort
 from exchange.orders.port import BatchCallback, PlannedUpdate, UpdateFailure
 from tests.orders.conftest import (
     FULLY_PAID,
+    PARTLY_PAID,
     SAMPLES,
     ExchangeFactory,
     order,
     package,
+    ref_of,
     rows_by_number,
     stored_copies,
 )
@@ -302,3 +304,52 @@ def test_crash_between_batches_reprocessed(
     rows = rows_by_number(receipt)
     assert len(rows) == 120
     assert {row["status"] for row in rows.values()} == {"updated"}
+
+
+def test_pending_rollup_row_followed_up(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A parent's rollup row left pending by an outage gets a follow-up later."""
+    emulator = small_portal({201: "ТЛ-201"})
+    service = exchange_factory(emulator)
+    service.put(
+        package(
+            1,
+            [
+                order("P", "ТЛ-201", status=""),
+                order("S1", parent="P", status="ОплаченПолностью"),
+                order("S2", parent="P", status="ОплаченПолностью"),
+            ],
+        )
+    )
+    assert service.run().exit_code == 0
+    first = rows_by_number(service.new_receipts()[0])
+    assert first["P"]["status"] == "updated"
+    assert service.deal(201) == (FULLY_PAID, None)
+
+    second = package(2, [order("S2", parent="P", status="НеОплачен")])
+    service.put(second)
+    emulator.faults.outage(on=True)
+    assert service.run().exit_code == 3
+    emulator.faults.clear()
+    (receipt,) = service.new_receipts()
+    rows = rows_by_number(receipt)
+    assert rows["P"]["rollup"] is True
+    assert rows["P"]["status"] == "pending"
+
+    assert service.run().exit_code == 0
+    (followup,) = service.new_receipts()
+    assert followup["in_reply_to"] == second["package_id"]
+    assert followup["results"] == [
+        {
+            "ref": ref_of("P"),
+            "number": "P",
+            "document_number": "ТЛ-201",
+            "status": "updated",
+            "deal_id": 201,
+            "message": "",
+            "rollup": True,
+        }
+    ]
+    assert followup["count"] == 1
+    assert service.deal(201)[0] == PARTLY_PAID
