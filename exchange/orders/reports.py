@@ -94,7 +94,9 @@ class ReportBook:
             changed.append(updated)
             if report.package_id != self.package_id and report.status != status:
                 self.followups[report.package_id].append(row_of(updated))
-        self.store.save_reports(changed)
+        # Every changed report is stored already and differs from it only in
+        # status, deal, message or recheck.
+        self.store.update_outcomes(changed)
         self._follow_rollups(outcomes)
         # Reports of orders outside ``known`` are not added, so memory stays
         # bounded by the package. They are read again when needed.

@@ -56,6 +56,12 @@ class Outbox:
         self.zone = zone
         self.clock = clock
         self._keys: dict[tuple[str, int], tuple[tuple[str, str], ...]] = {}
+        # Packages composed by this object and not yet delivered. ``deliver``
+        # writes their bytes from memory instead of reading them back from
+        # the database (a receipt of 100,000 orders is about 20 MB). Packages
+        # queued by an earlier process, or whose write failed, are read from
+        # the database.
+        self._composed: dict[tuple[str, int], OutgoingPackage] = {}
 
     def compose(
         self,
@@ -86,12 +92,18 @@ class Outbox:
             )
             self.store.enqueue(package, now)
             self._keys[(self.node, number)] = tuple(keys)
+        self._composed[(self.node, number)] = package
         return package
 
     def deliver(self) -> list[OutgoingPackage]:
         """Write every queued package to the outbox; return those written."""
         written: list[OutgoingPackage] = []
-        for package in self.store.undelivered():
+        for sender, number in self.store.undelivered_numbers():
+            package = self._composed.pop((sender, number), None)
+            if package is None:
+                package = self.store.get(sender, number)
+            if package is None:
+                continue
             self.target.write(package.name, package.data)
             digest = hashlib.sha256(package.data).hexdigest()
             archived = self.archive.store_outgoing(package.name, package.data, digest)

@@ -35,6 +35,7 @@ from exchange.orders.port import DealPort
 from exchange.orders.reports import ReceiptRow
 from exchange.outbox.documents import orders_receipt_body, rejection_body
 from exchange.service.runtime import Runtime
+from exchange.state.db import paused_gc
 from exchange.state.orders_store import PackageRecord
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,14 @@ class FileProcessor:
         self, name: str, data: bytes, received_at: datetime | None = None
     ) -> FileOutcome:
         """Process the bytes of one file named ``name`` as received."""
+        # A large package builds hundreds of thousands of long-lived objects
+        # (models, rows, keys), and each full collection would walk them all.
+        with paused_gc():
+            return self._process(name, data, received_at)
+
+    def _process(
+        self, name: str, data: bytes, received_at: datetime | None
+    ) -> FileOutcome:
         received = received_at or datetime.now(UTC)
         try:
             loaded = load_package(data, name, self.runtime.contract)

@@ -95,6 +95,21 @@ class OutgoingStore:
         )
         return [_package(row) for row in rows]
 
+    def undelivered_numbers(self) -> list[tuple[str, int]]:
+        """Return (sender, number) of the packages not yet written, oldest first."""
+        rows = self.conn.execute(
+            "SELECT sender, number FROM outgoing WHERE delivered_at IS NULL"
+            " ORDER BY sender, number"
+        )
+        return [(str(sender), int(number)) for sender, number in rows]
+
+    def get(self, sender: str, number: int) -> OutgoingPackage | None:
+        """Return the stored package (sender, number), if any."""
+        row = self.conn.execute(
+            "SELECT * FROM outgoing WHERE sender = ? AND number = ?", (sender, number)
+        ).fetchone()
+        return _package(row) if row is not None else None
+
     def mark_delivered(self, sender: str, number: int, when: datetime) -> None:
         """Record that the package's file is in the outbox."""
         self.conn.execute(
