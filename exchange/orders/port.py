@@ -1,4 +1,4 @@
-"""What the orders flow needs from Bitrix24, as a small interface.
+"""The small interface through which the orders flow uses Bitrix24.
 
 The flow plans with deal states (list item IDs and ISO dates) and leaves
 field codes, value encoding and batching to the implementation, so the same
@@ -39,7 +39,7 @@ class PlannedUpdate:
 
 @dataclass(frozen=True, slots=True)
 class UpdateFailure:
-    """Why the portal refused one update; ``not_found`` when the deal is gone."""
+    """The portal's reason for rejecting one update; ``not_found`` for a gone deal."""
 
     message: str
     not_found: bool

@@ -34,9 +34,9 @@ def connect(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
-        # In WAL mode NORMAL keeps every commit across a crash of the process;
-        # only a power loss may undo the last commits, and the steps they
-        # record (deal updates, receipts) are idempotent when done again.
+        # In WAL mode NORMAL keeps every commit across a crash of the process.
+        # Only a power loss may undo the last commits, which is safe because
+        # the steps they record (deal updates, receipts) are idempotent.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(
