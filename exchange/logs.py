@@ -2,7 +2,7 @@
 
 Only the command line configures handlers; library modules just log. Every
 record passes a filter that masks webhook secrets and escapes control
-characters, because file names and portal answers come from outside.
+characters, because file names and portal responses come from outside.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def escape_control(text: str) -> str:
 
 
 class SafeFilter(logging.Filter):
-    """Render the message once, masked and escaped, so no handler sees secrets."""
+    """Render the message once, masked and escaped, so no handler receives a secret."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -86,6 +86,6 @@ def configure_logging(level: str = "info", fmt: str = "text") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # httpx logs every request URL at INFO, and the URL holds the webhook secret.
+    # httpx logs every request URL at INFO, and the URL contains the webhook secret.
     for name in ("httpx", "httpcore", "paramiko", "watchdog"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,7 +1,7 @@
 """Applying one ``orders`` package: versions, rollups, deals, receipt rows.
 
 The package's newer order versions are stored in one transaction with the
-package itself before anything is sent; then the top-level orders whose
+package itself before anything is sent. Then the top-level orders whose
 rollup may have changed are evaluated against their deals. Processing the
 same package again after a crash reuses what was stored and confirmed.
 """
@@ -19,11 +19,10 @@ from exchange.contract.models import Order, OrdersPackage
 from exchange.contract.problems import OrderProblem
 from exchange.orders.evaluate import TopEvaluator, TopOutcome
 from exchange.orders.port import DealPort
-from exchange.orders.reports import ReceiptRow, ReportBook
+from exchange.orders.reports import ReceiptRow, ReportBook, suborder_message
 from exchange.rules.order_facts import OrderFacts
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
-from exchange.state.db import paused_gc
 from exchange.state.orders_store import (
     OrderReport,
     OrdersStore,
@@ -75,19 +74,11 @@ def apply_orders(
     record: PackageRecord,
     received_at: str,
 ) -> OrdersResult:
-    """Apply ``package`` and return its receipt rows and follow-ups."""
-    with paused_gc():
-        return _apply(store, port, package, problems, record, received_at)
+    """Apply ``package`` and return its receipt rows and follow-ups.
 
-
-def _apply(
-    store: OrdersStore,
-    port: DealPort,
-    package: OrdersPackage,
-    problems: Iterable[OrderProblem],
-    record: PackageRecord,
-    received_at: str,
-) -> OrdersResult:
+    The caller (``FileProcessor.process``) keeps the cyclic garbage collector
+    paused for the whole file, which matters for packages of 100,000 orders.
+    """
     errors: dict[int, list[str]] = {}
     for problem in problems:
         errors.setdefault(problem.index, []).append(problem.message)
@@ -206,10 +197,10 @@ def _affected(
 ) -> tuple[OrderTree, dict[str, str], set[str], list[str], dict[str, list[str]]]:
     """Build the tree of every family the accepted orders touch.
 
-    Return the tree, the 1C number of each of its orders, the tops of the
-    changed families, those tops together with the tops sharing a document
-    number that changed, and the counting tops of every changed number (an
-    empty list for a number without one).
+    Return five things: the tree and the 1C number of each of its orders;
+    the tops of the changed families; those tops with the tops that share a
+    changed document number; and the counting tops of every changed number,
+    an empty list for a number that none carries.
     """
     numbers = {ref: stored.number for ref, stored in accepted.items()}
     known = load_with_ancestors(
@@ -349,10 +340,9 @@ def _row(
     outcome = outcomes.get(top)
     deal_id = outcome.deal_id if outcome else None
     top_facts = tree.get(top)
-    top_number = top_facts.document_number if top_facts else None
-    message = f"rolled up into the order with Номер документа {top_number or '(empty)'}"
-    if outcome is not None:
-        message += f": {outcome.status.value}"
+    message = suborder_message(
+        top_facts.document_number if top_facts else None, outcome
+    )
     sub_reports.append(
         _sub_report(stored, OrderStatus.SUBORDER, deal_id, message, recheck=False)
     )

@@ -15,7 +15,7 @@ from exchange.contract.enums import OrderStatus
 from exchange.orders.apply import OrdersResult, load_with_ancestors
 from exchange.orders.evaluate import TopEvaluator
 from exchange.orders.port import DealPort
-from exchange.orders.reports import ReportBook
+from exchange.orders.reports import ReportBook, suborder_message
 from exchange.rules.rollup import OrderTree
 from exchange.state.orders_store import OrderReport, OrdersStore
 
@@ -62,10 +62,9 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
     for report, top in attached:
         outcome = evaluation.outcomes.get(top)
         top_facts = tree.get(top)
-        number = (top_facts.document_number if top_facts else None) or "(empty)"
-        message = f"rolled up into the order with Номер документа {number}"
-        if outcome is not None:
-            message += f": {outcome.status.value}"
+        message = suborder_message(
+            top_facts.document_number if top_facts else None, outcome
+        )
         updated = replace(
             report,
             status=OrderStatus.SUBORDER.value,

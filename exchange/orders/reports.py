@@ -1,10 +1,10 @@
 """Receipt rows, and the follow-ups owed to earlier packages.
 
 Each order's status is reported in the receipt of the package that last
-carried it. When a later run changes that status (a pending order applied,
-an ambiguous number resolved, an order drawn into a number conflict), the
-change is written as a follow-up receipt for that earlier package, holding
-only the orders whose status changed.
+carried it. A later run may change that status: a pending order applied,
+an ambiguous number resolved, an order drawn into a number conflict. The
+change then goes into a follow-up receipt for that earlier package, which
+lists only the orders whose status changed.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class ReportBook:
 
     ``package_id`` is the package being processed (its own orders are not
     follow-ups), or None when pending orders are retried on their own.
-    ``known`` holds reports as they are stored now (the placeholders the
+    ``known`` contains reports as they are stored now (the placeholders the
     package has just written). The book keeps it up to date as it saves,
     and reads from the database only the reports of other orders.
     """
@@ -67,7 +67,7 @@ class ReportBook:
                 continue
             status = outcome.status.value
             if report.status == OrderStatus.UPDATED and status == OrderStatus.UNCHANGED:
-                # The deal holds the values this service sent: the update
+                # The deal contains the values this service sent: the update
                 # reported before stays the order's result, also after a crash.
                 if report.recheck:
                     changed.append(replace(report, recheck=False))
@@ -137,6 +137,14 @@ class ReportBook:
         """Add a changed report of another package to its follow-up."""
         if report.package_id != self.package_id:
             self.followups[report.package_id].append(row_of(report))
+
+
+def suborder_message(top_number: str | None, outcome: TopOutcome | None) -> str:
+    """Return the receipt message of a sub-order rolled up into its top."""
+    message = f"rolled up into the order with Номер документа {top_number or '(empty)'}"
+    if outcome is not None:
+        message += f": {outcome.status.value}"
+    return message
 
 
 def row_of(report: OrderReport) -> ReceiptRow:

@@ -2,7 +2,7 @@
 
 It starts the emulator with the demo portal, makes a fresh work folder,
 copies the valid orders samples into its inbox and runs the pipeline once,
-so that a newcomer sees every receipt status without a real portal.
+so that a newcomer can see every receipt status without a real portal.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ MARKER = ".exchange-demo"
 def run_demo(workdir: Path) -> tuple[RunReport, Settings]:
     """Run the demo in ``workdir`` (emptied first) and return what happened.
 
-    Only a folder that is missing, empty or made by an earlier demo (it holds
+    Only a folder that is missing, empty or made by an earlier demo (it contains
     the marker file) is emptied; any other raises ``ConfigError``.
     """
     prepare_workdir(workdir)

@@ -6,7 +6,7 @@ Tables (component ``orders``):
   holding one sub-order recomputes its parent from all known sub-orders;
 - ``packages``: every incoming package taken so far, with its progress
   (``applying`` → ``answered`` → ``archived``), so that a crash between
-  steps resumes instead of answering twice;
+  steps resumes instead of writing a second receipt;
 - ``senders``: the highest message number applied per sender;
 - ``order_reports``: per order, the package whose receipt last reported it and
   the status it gave, so that a later change of status gets a follow-up
@@ -275,7 +275,7 @@ class OrdersStore:
         return result
 
     def save_orders(self, versions: Sequence[StoredOrder]) -> None:
-        """Store order versions (the caller holds the transaction)."""
+        """Store order versions (inside the caller's transaction)."""
         self.conn.executemany(
             "INSERT INTO orders (ref, parent_ref, number, document_number,"
             " payment_status, realization_date, deletion_mark, posted, modified_at,"
@@ -333,7 +333,7 @@ class OrdersStore:
         return {status: int(count) for status, count in rows}
 
     def save_reports(self, reports: Iterable[OrderReport]) -> None:
-        """Store reports (the caller holds the transaction)."""
+        """Store reports (inside the caller's transaction)."""
         self.conn.executemany(
             "INSERT INTO order_reports (ref, package_id, number, document_number,"
             " status, deal_id, message, rollup, recheck)"
@@ -365,7 +365,7 @@ class OrdersStore:
         Only ``status``, ``deal_id``, ``message`` and ``recheck`` are written:
         the caller changes nothing else, and an UPDATE by primary key costs
         less than an upsert of every column. A report that is not stored is
-        not added (the caller holds the transaction).
+        not added (inside the caller's transaction).
         """
         self.conn.executemany(
             "UPDATE order_reports SET status = ?, deal_id = ?, message = ?,"

@@ -60,7 +60,7 @@ class OutgoingStore:
         migrate(conn, "outgoing", MIGRATIONS)
 
     def next_number(self, sender: str) -> int:
-        """Take the next number of ``sender`` (the caller holds the transaction)."""
+        """Take the next number of ``sender`` (inside the caller's transaction)."""
         self.conn.execute(
             "INSERT INTO outgoing_sequence (sender, last_number) VALUES (?, 1)"
             " ON CONFLICT (sender) DO UPDATE SET last_number = last_number + 1",

@@ -14,6 +14,7 @@ from exchange.emulator import Emulator
 from exchange.resources import demo_seed
 from exchange.service.run_once import run_once
 from exchange.service.runtime import Runtime
+from tests.orders.conftest import make_settings
 
 FLAG = "UF_CRM_1700000010"
 REF = "UF_CRM_1700000020"
@@ -28,27 +29,10 @@ def portal(emulator_factory: Any) -> Emulator:
 
 
 def settings_for(tmp_path: Path, emulator: Emulator) -> Settings:
-    return Settings.model_validate(
-        {
-            "paths": {
-                "inbox": tmp_path / "inbox",
-                "outbox": tmp_path / "outbox",
-                "archive": tmp_path / "archive",
-                "errors": tmp_path / "errors",
-                "state": tmp_path / "state.sqlite3",
-                "dry_run": tmp_path / "dry-run",
-            },
-            "inbox": {"settle_seconds": 0},
-            "bitrix24": {
-                "webhook_url": emulator.webhook_url,
-                "deal_fields": {
-                    "document_number": "UF_CRM_1700000001",
-                    "payment_status": "UF_CRM_1700000002",
-                    "realization_date": "UF_CRM_1700000003",
-                },
-            },
-            "counterparties": {"trigger_field": FLAG, "ref_field": REF},
-        }
+    return make_settings(
+        tmp_path,
+        emulator.webhook_url,
+        counterparties={"trigger_field": FLAG, "ref_field": REF},
     )
 
 
