@@ -9,18 +9,23 @@ same package again after a crash reuses what was stored and confirmed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import cast
 
 from exchange.bitrix24.errors import Bitrix24Error
 from exchange.contract.enums import OrderStatus
 from exchange.contract.models import Order, OrdersPackage
 from exchange.contract.problems import OrderProblem
-from exchange.orders.evaluate import TopEvaluator, TopOutcome
+from exchange.orders.evaluate import (
+    TopEvaluator,
+    TopOutcome,
+    record_logged_batches,
+)
 from exchange.orders.port import DealPort
 from exchange.orders.reports import ReceiptRow, ReportBook, suborder_message
-from exchange.rules.order_facts import OrderFacts
+from exchange.rules.order_facts import Facts
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
 from exchange.state.orders_store import (
@@ -28,6 +33,7 @@ from exchange.state.orders_store import (
     OrdersStore,
     PackageRecord,
     StoredOrder,
+    VersionRow,
 )
 
 log = logging.getLogger(__name__)
@@ -42,21 +48,33 @@ class OrdersResult:
     stopped: Bitrix24Error | None = None
 
 
-def stored_version(order: Order, record: PackageRecord) -> StoredOrder:
-    """Return the stored form of an order of the package ``record``."""
-    facts = OrderFacts(
-        ref=str(order.ref),
-        parent_ref=str(order.parent_ref) if order.parent_ref else None,
-        payment_status=order.payment_status,
-        realization_date=order.realization_date,
-        deletion_mark=order.deletion_mark,
-        posted=order.posted,
-        document_number=order.document_number,
-    )
-    modified = order.modified_at.isoformat() if order.modified_at else None
-    return StoredOrder(
-        facts, order.number, modified, record.sender, record.number, record.package_id
-    )
+def version_rows(
+    orders: Iterable[Order], record: PackageRecord
+) -> Iterator[VersionRow]:
+    """Yield the stored rows of orders of the package ``record``.
+
+    Built straight from the contract's models, without a ``StoredOrder`` per
+    order: a package may carry 100,000 of them.
+    """
+    sender, number, package_id = record.sender, record.number, record.package_id
+    for order in orders:
+        status = order.payment_status
+        day = order.realization_date
+        modified = order.modified_at
+        yield (
+            order.ref,
+            order.parent_ref,
+            order.number,
+            order.document_number,
+            status.value if status is not None else None,
+            day.isoformat() if day is not None else None,
+            order.deletion_mark,
+            order.posted,
+            modified.isoformat() if modified is not None else None,
+            sender,
+            number,
+            package_id,
+        )
 
 
 def _version(stored: StoredOrder) -> VersionKey:
@@ -79,54 +97,42 @@ def apply_orders(
     The caller (``FileProcessor.process``) keeps the cyclic garbage collector
     paused for the whole file, which matters for packages of 100,000 orders.
     """
+    book = ReportBook(store, record.package_id)
+    record_logged_batches(store, book.settle)
     errors: dict[int, list[str]] = {}
     for problem in problems:
         errors.setdefault(problem.index, []).append(problem.message)
+    orders = package.orders
     incoming = {
-        index: stored_version(order, record)
-        for index, order in enumerate(package.orders)
-        if index not in errors
+        order.ref: order for index, order in enumerate(orders) if index not in errors
     }
-    previous = store.orders(version.facts.ref for version in incoming.values())
+    previous = store.orders(incoming)
     resumed = store.package(record.package_id) is not None
-    accepted: dict[str, StoredOrder] = {}
-    older: dict[int, StoredOrder] = {}
-    for index, version in incoming.items():
-        current = previous.get(version.facts.ref)
-        same_package = current is not None and current.package_id == record.package_id
-        if (
-            current is None
-            or same_package
-            or is_newer(_version(version), _version(current))
-        ):
-            accepted[version.facts.ref] = version
-        else:
-            older[index] = current
-    placeholders: dict[str, OrderReport] | None = None
+    accepted, older = _newer(orders, errors, previous, record)
+    # Everything the evaluation reads of the stored orders is read before the
+    # package's versions are stored, so no order of the package is read back.
+    scope = _affected(store, accepted, previous)
     if not resumed:
-        placeholders = _placeholders(accepted.values(), record.package_id)
         with store.transaction():
             store.add_package(record, received_at)
-            store.save_orders(list(accepted.values()))
-            store.save_reports(placeholders.values())
-
-    tree, numbers, family_tops, tops, sharing = _affected(store, accepted, previous)
-    book = ReportBook(store, record.package_id, placeholders)
+            store.save_version_rows(version_rows(accepted.values(), record))
+        book.mark_fresh(accepted)
     evaluator = TopEvaluator(store, port, book.settle)
-    evaluation = evaluator.run(tree, tops, numbers, sharing=sharing)
+    evaluation = evaluator.run(
+        scope.tree, scope.tops, scope.numbers, sharing=scope.sharing
+    )
     outcomes = evaluation.outcomes
     if resumed:
         outcomes = _keep_confirmed(store, record.package_id, outcomes)
 
     sub_reports: list[OrderReport] = []
-    rows = [
-        _row(index, order, errors, older, accepted, tree, outcomes, sub_reports)
-        for index, order in enumerate(package.orders)
-    ]
-    own = {str(order.ref) for order in package.orders}
+    rows = _receipt_rows(
+        orders, errors, older, accepted, scope.tree, outcomes, sub_reports
+    )
+    own = {order.ref for order in orders}
     rows.extend(
-        _rollup_row(top, numbers, tree, outcomes[top])
-        for top in sorted(family_tops - own)
+        _rollup_row(top, scope.numbers, scope.tree, outcomes[top])
+        for top in sorted(scope.family_tops - own)
         if top in outcomes
     )
     waiting = [
@@ -135,9 +141,40 @@ def apply_orders(
         if row.rollup and row.status == OrderStatus.PENDING
     ]
     with store.transaction():
-        store.save_reports(sub_reports)
+        store.update_outcomes(sub_reports)
         store.add_pending_rollups(record.package_id, waiting)
     return OrdersResult(rows, dict(book.followups), evaluation.stopped)
+
+
+def _newer(
+    orders: Sequence[Order],
+    errors: Container[int],
+    previous: Mapping[str, StoredOrder],
+    record: PackageRecord,
+) -> tuple[dict[str, Order], dict[int, StoredOrder]]:
+    """Split the valid orders into those applied and those older than stored.
+
+    Return the applied orders by ref, and the stored version that each
+    older one (by its index in the package) loses to.
+    """
+    accepted: dict[str, Order] = {}
+    older: dict[int, StoredOrder] = {}
+    for index, order in enumerate(orders):
+        if index in errors:
+            continue
+        current = previous.get(order.ref)
+        if (
+            current is None
+            or current.package_id == record.package_id
+            or is_newer(
+                VersionKey(order.modified_at, record.sender, record.number),
+                _version(current),
+            )
+        ):
+            accepted[order.ref] = order
+        else:
+            older[index] = current
+    return accepted, older
 
 
 def _keep_confirmed(
@@ -167,45 +204,39 @@ def _keep_confirmed(
     return kept
 
 
-def _placeholders(
-    versions: Iterable[StoredOrder], package_id: str
-) -> dict[str, OrderReport]:
-    # A loop with positional fields: a third faster than a comprehension with
-    # keyword fields on 100,000 orders.
-    pending = OrderStatus.PENDING.value
-    placeholders: dict[str, OrderReport] = {}
-    for version in versions:
-        facts = version.facts
-        placeholders[facts.ref] = OrderReport(
-            facts.ref,
-            package_id,
-            version.number,
-            facts.document_number or "",
-            pending,
-            None,
-            "",
-            rollup=False,
-            recheck=False,
-        )
-    return placeholders
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The orders one package's evaluation covers.
+
+    ``tree`` holds every family the package touches, ``numbers`` the 1C
+    number of each of its orders. ``family_tops`` are the tops of the
+    changed families; ``tops`` adds the tops that share a changed document
+    number, in the order their deals are updated. ``sharing`` gives the
+    counting tops of every changed number, an empty list for a number that
+    none carries.
+    """
+
+    tree: OrderTree
+    numbers: dict[str, str]
+    family_tops: set[str]
+    tops: list[str]
+    sharing: dict[str, list[str]]
 
 
 def _affected(
     store: OrdersStore,
-    accepted: dict[str, StoredOrder],
+    accepted: dict[str, Order],
     previous: dict[str, StoredOrder],
-) -> tuple[OrderTree, dict[str, str], set[str], list[str], dict[str, list[str]]]:
+) -> Scope:
     """Build the tree of every family the accepted orders touch.
 
-    Return five things: the tree and the 1C number of each of its orders;
-    the tops of the changed families; those tops with the tops that share a
-    changed document number; and the counting tops of every changed number,
-    an empty list for a number that none carries.
+    Reads the state as it was before the package: the package's own orders
+    come from ``accepted``, and replace their stored versions.
     """
-    numbers = {ref: stored.number for ref, stored in accepted.items()}
-    known = load_with_ancestors(
+    numbers = {ref: order.number for ref, order in accepted.items()}
+    known: dict[str, Facts] = load_with_ancestors(
         store,
-        {stored.facts.ref: stored.facts for stored in accepted.values()},
+        dict(accepted),
         [p.facts for p in previous.values()],
         numbers=numbers,
     )
@@ -214,62 +245,81 @@ def _affected(
         ref: (previous[ref].facts if ref in previous else None) for ref in accepted
     }
     family_tops = affected_tops(tree, changes)
+    sharing = _sharing(store, accepted, previous)
     tops = set(family_tops)
-    # A changed number can end or start a conflict with orders elsewhere.
-    document_numbers = {
-        stored.facts.document_number
-        for stored in accepted.values()
-        if stored.facts.document_number
-    }
-    document_numbers.update(
-        previous[ref].facts.document_number or "" for ref in accepted if ref in previous
-    )
-    document_numbers.discard("")
-    found = store.counting_tops_with_numbers(document_numbers)
-    sharing = {number: found.get(number, []) for number in document_numbers}
     tops.update(ref for refs in sharing.values() for ref in refs)
-    family = store.families(tops, skip=known)
-    merged = known
-    if family:
-        merged = {ref: stored.facts for ref, stored in family.items()}
-        merged.update(known)
-        numbers.update((ref, stored.number) for ref, stored in family.items())
-        tree = OrderTree(merged.values())
-    # Otherwise the families hold no order beyond ``known``, and the tree
-    # built from it is the same (OrderTree is immutable). Keeping it also
-    # keeps what ``affected_tops`` cached in it.
-    return (
-        tree,
-        numbers,
-        family_tops,
-        _in_order(tops, accepted, merged),
-        sharing,
-    )
+    # Stored tops of other families that share a changed number, and the
+    # stored orders below every top and every order of the package: the
+    # unchanged siblings of changed sub-orders, and sub-orders that waited
+    # for a parent the package brings.
+    extra = store.orders(tops.difference(known))
+    skip = set(known).union(extra)
+    below = store.stored_below([*tops, *accepted], skip=skip)
+    if extra or below:
+        added = [*extra.values(), *below.values()]
+        numbers.update((stored.facts.ref, stored.number) for stored in added)
+        tree = OrderTree([*known.values(), *(stored.facts for stored in added)])
+    # Otherwise the tree is complete as it is (OrderTree is immutable), which
+    # also keeps what ``affected_tops`` cached in it.
+    return Scope(tree, numbers, family_tops, _in_order(tops, accepted, tree), sharing)
+
+
+def _sharing(
+    store: OrdersStore,
+    accepted: dict[str, Order],
+    previous: dict[str, StoredOrder],
+) -> dict[str, list[str]]:
+    """Return the counting tops of each changed document number, package included.
+
+    A changed number can end or start a conflict with orders elsewhere. The
+    stored versions of the package's orders are left out, and the package's
+    versions counted instead.
+    """
+    changed = {order.document_number for order in accepted.values()}
+    changed.update(stored.facts.document_number for stored in previous.values())
+    changed.discard(None)
+    changed.discard("")
+    wanted = cast("set[str]", changed)
+    stored = store.counting_tops_with_numbers(wanted)
+    sharing: dict[str, list[str]] = {number: [] for number in wanted}
+    for number, refs in stored.items():
+        sharing[number] = [ref for ref in refs if ref not in accepted]
+    for ref, order in accepted.items():
+        if (
+            order.parent_ref is None
+            and order.posted
+            and not order.deletion_mark
+            and order.document_number
+        ):
+            sharing[order.document_number].append(ref)
+    for refs in sharing.values():
+        if len(refs) > 1:
+            refs.sort()
+    return sharing
 
 
 def _in_order(
-    tops: set[str], accepted: dict[str, StoredOrder], merged: dict[str, OrderFacts]
+    tops: set[str], accepted: Mapping[str, object], tree: OrderTree
 ) -> list[str]:
     """Return the known ``tops``: those of the package in its order, then the rest.
 
-    Deal updates are sent and recorded in this order. The package's report
-    rows were inserted in package order, so each batch of 50 outcomes
-    updates neighboring rows and its commit writes a few database pages,
-    not one page per order.
+    Deal updates are sent and recorded in this order. The package's orders
+    were stored in ref order, but a batch of 50 outcomes spreads over the
+    table either way; package order keeps the receipt and the log readable.
     """
     ordered = [ref for ref in accepted if ref in tops]
     rest = tops.difference(accepted)
-    ordered.extend(sorted(ref for ref in rest if ref in merged))
+    ordered.extend(sorted(ref for ref in rest if ref in tree))
     return ordered
 
 
 def load_with_ancestors(
     store: OrdersStore,
-    start: dict[str, OrderFacts],
-    extra: Iterable[OrderFacts] = (),
+    start: Mapping[str, Facts],
+    extra: Iterable[Facts] = (),
     *,
     numbers: dict[str, str] | None = None,
-) -> dict[str, OrderFacts]:
+) -> dict[str, Facts]:
     """Return ``start`` with every stored ancestor of it and of ``extra``.
 
     ``numbers``, when given, receives the 1C number of each ancestor found.
@@ -278,7 +328,7 @@ def load_with_ancestors(
     frontier = {f.parent_ref for f in [*start.values(), *extra] if f.parent_ref}
     while frontier:
         wanted = {ref for ref in frontier if ref not in known}
-        found = store.orders(wanted)
+        found = store.orders(wanted) if wanted else {}
         for ref, stored in found.items():
             known.setdefault(ref, stored.facts)
             if numbers is not None:
@@ -291,64 +341,106 @@ def load_with_ancestors(
     return known
 
 
-def _row(
-    index: int,
-    order: Order,
-    errors: dict[int, list[str]],
-    older: dict[int, StoredOrder],
-    accepted: dict[str, StoredOrder],
+def _receipt_rows(
+    orders: Sequence[Order],
+    errors: Mapping[int, list[str]],
+    older: Mapping[int, StoredOrder],
+    accepted: Mapping[str, Order],
     tree: OrderTree,
-    outcomes: dict[str, TopOutcome],
+    outcomes: Mapping[str, TopOutcome],
     sub_reports: list[OrderReport],
-) -> ReceiptRow:
-    ref = str(order.ref)
-    document_number = order.document_number or ""
+) -> list[ReceiptRow]:
+    """Return one receipt row per order of the package, in package order.
 
-    def row(status: OrderStatus, deal_id: int | None, message: str) -> ReceiptRow:
-        return ReceiptRow(
-            ref, order.number, document_number, status, deal_id, message, rollup=False
-        )
-
-    if index in errors:
-        return row(OrderStatus.ERROR, None, "; ".join(errors[index]))
-    if index in older:
-        current = older[index]
-        return row(
-            OrderStatus.IGNORED,
-            None,
-            f"a newer version of this order (package {current.sender} "
-            f"no. {current.package_number}) is already applied",
-        )
-    stored = accepted[ref]
-    if stored.facts.parent_ref is None:
-        outcome = outcomes.get(ref)
-        if outcome is None:
-            return row(
-                OrderStatus.PENDING, None, "the order is retried on the next run"
+    Sub-orders get their report (status ``suborder``, pending or error) in
+    ``sub_reports``; top-level reports were stored as their outcomes came.
+    """
+    rows: list[ReceiptRow] = []
+    append = rows.append
+    for index, order in enumerate(orders):
+        ref = order.ref
+        document_number = order.document_number or ""
+        if index in errors or index in older:
+            status, deal_id, message = _refused(index, errors, older)
+        elif order.parent_ref is None:
+            outcome = outcomes.get(ref)
+            if outcome is None:
+                status, deal_id, message = OrderStatus.PENDING, None, _RETRIED
+            else:
+                status, deal_id, message = (
+                    outcome.status,
+                    outcome.deal_id,
+                    outcome.message,
+                )
+        else:
+            report = _sub_report(accepted[ref], tree, outcomes)
+            sub_reports.append(report)
+            status, deal_id, message = (
+                OrderStatus(report.status),
+                report.deal_id,
+                report.message,
             )
-        return row(outcome.status, outcome.deal_id, outcome.message)
-    top = tree.top_of(ref)
-    if top is None and tree.in_cycle(ref):
-        sub_reports.append(
-            _sub_report(stored, OrderStatus.ERROR, None, _CYCLE, recheck=False)
+        append(
+            ReceiptRow(
+                ref,
+                order.number,
+                document_number,
+                status,
+                deal_id,
+                message,
+                rollup=False,
+            )
         )
-        return row(OrderStatus.ERROR, None, _CYCLE)
+    return rows
+
+
+def _refused(
+    index: int, errors: Mapping[int, list[str]], older: Mapping[int, StoredOrder]
+) -> tuple[OrderStatus, None, str]:
+    """Return the outcome of an order in error or older than the stored one."""
+    if index in errors:
+        return OrderStatus.ERROR, None, "; ".join(errors[index])
+    current = older[index]
+    return (
+        OrderStatus.IGNORED,
+        None,
+        (
+            f"a newer version of this order (package {current.sender} "
+            f"no. {current.package_number}) is already applied"
+        ),
+    )
+
+
+def _sub_report(
+    order: Order, tree: OrderTree, outcomes: Mapping[str, TopOutcome]
+) -> OrderReport:
+    """Return the report of a sub-order: rolled up, waiting, or in a cycle."""
+    ref = order.ref
+    top = tree.top_of(ref)
     if top is None:
-        report = _sub_report(stored, OrderStatus.PENDING, None, _ORPHAN, recheck=True)
-        sub_reports.append(report)
-        return row(OrderStatus.PENDING, None, _ORPHAN)
+        cycle = tree.in_cycle(ref)
+        return _report(
+            order,
+            OrderStatus.ERROR if cycle else OrderStatus.PENDING,
+            None,
+            _CYCLE if cycle else _ORPHAN,
+            recheck=not cycle,
+        )
     outcome = outcomes.get(top)
-    deal_id = outcome.deal_id if outcome else None
     top_facts = tree.get(top)
     message = suborder_message(
         top_facts.document_number if top_facts else None, outcome
     )
-    sub_reports.append(
-        _sub_report(stored, OrderStatus.SUBORDER, deal_id, message, recheck=False)
+    return _report(
+        order,
+        OrderStatus.SUBORDER,
+        outcome.deal_id if outcome else None,
+        message,
+        recheck=False,
     )
-    return row(OrderStatus.SUBORDER, deal_id, message)
 
 
+_RETRIED = "the order is retried on the next run"
 _CYCLE = (
     "the chain of parent orders (Головной заказ) leads back to this order; "
     "correct the parent in 1C and upload the order again"
@@ -359,19 +451,21 @@ _ORPHAN = (
 )
 
 
-def _sub_report(
-    stored: StoredOrder,
+def _report(
+    order: Order,
     status: OrderStatus,
     deal_id: int | None,
     message: str,
     *,
     recheck: bool,
 ) -> OrderReport:
+    # Only the outcome is stored (``update_outcomes``); the package and
+    # numbers are those of the order's stored version.
     return OrderReport(
-        ref=stored.facts.ref,
-        package_id=stored.package_id,
-        number=stored.number,
-        document_number=stored.facts.document_number or "",
+        ref=order.ref,
+        package_id="",
+        number=order.number,
+        document_number=order.document_number or "",
         status=status.value,
         deal_id=deal_id,
         message=message,

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from exchange import jsonio
 from exchange.bitrix24.errors import AccessDenied, Bitrix24Error
 from exchange.contract.enums import OrderStatus
 from exchange.orders.port import (
@@ -25,6 +26,7 @@ from exchange.orders.port import (
     PlannedUpdate,
     UpdateFailure,
 )
+from exchange.rules.order_facts import DealValues
 from exchange.rules.rollup import OrderTree
 from exchange.state.orders_store import DealState, OrdersStore
 
@@ -62,6 +64,7 @@ class TopEvaluator:
         self.store = store
         self.port = port
         self.on_settled = on_settled
+        self._read: dict[str, FoundDeal] = {}
 
     def run(
         self,
@@ -90,6 +93,7 @@ class TopEvaluator:
         if result.stopped is not None:
             self._postpone(candidates, deals, result)
         with self.store.transaction():
+            self._remember(planned if result.stopped is None else {})
             self.on_settled(dict(result.outcomes))
         if planned and result.stopped is None:
             self._send(planned, result)
@@ -146,7 +150,11 @@ class TopEvaluator:
     def _deals_of(
         self, counting: dict[str, str], result: Evaluation
     ) -> dict[str, FoundDeal]:
-        """Find the one deal of every document number, or settle the top."""
+        """Find the one deal of every document number, or settle the top.
+
+        Deals found in Bitrix24 are kept in ``self._read`` until
+        ``_remember`` stores them.
+        """
         cached = self.store.cached_deals(counting.values())
         known = self.store.deal_states(cached.values())
         deals = {
@@ -168,26 +176,42 @@ class TopEvaluator:
             if len(rows := found.get(number, [])) == 1
         }
         if single:
-            with self.store.transaction():
-                # Read before writing: ``remember_reads`` keeps the values the
-                # service sent, so those stay the known state of their deals.
-                stored = self.store.deal_states(d.deal_id for d in single.values())
-                self.store.cache_deals(
-                    {number: deal.deal_id for number, deal in single.items()}
-                )
-                self.store.remember_reads(
-                    {deal.deal_id: deal.state for deal in single.values()}
-                )
+            # A deal this service sent values to keeps those as its known
+            # state, as ``remember_reads`` keeps them in the database.
+            stored = self.store.deal_states(d.deal_id for d in single.values())
             for number, deal in single.items():
-                deals[number] = FoundDeal(
-                    deal.deal_id, _known_after_read(deal, stored.get(deal.deal_id))
-                )
+                prior = stored.get(deal.deal_id)
+                if prior is not None and prior.source == "sent":
+                    deal = FoundDeal(deal.deal_id, prior)  # noqa: PLW2901
+                deals[number] = deal
+            self._read = single
         for top, number in counting.items():
             if number in deals:
                 continue
             rows = found.get(number, [])
             result.outcomes[top] = self._unmatched(number, rows, result.stopped)
         return deals
+
+    def _remember(self, planned: dict[str, PlannedUpdate]) -> None:
+        """Cache the deals just found, and store what was read of them.
+
+        A deal about to be updated gets its values stored with the update's
+        answer instead; should the run stop first, the next run looks the
+        deal up again. Runs inside the caller's transaction.
+        """
+        read = self._read
+        if not read:
+            return
+        self.store.cache_deals({number: deal.deal_id for number, deal in read.items()})
+        updated = {update.deal_id for update in planned.values()}
+        self.store.remember_reads(
+            {
+                deal.deal_id: deal.state
+                for deal in read.values()
+                if deal.deal_id not in updated
+            }
+        )
+        self._read = {}
 
     @staticmethod
     def _postpone(
@@ -231,78 +255,161 @@ class TopEvaluator:
         result: Evaluation,
     ) -> dict[str, PlannedUpdate]:
         planned: dict[str, PlannedUpdate] = {}
+        # Rolled-up values repeat (a few statuses, the dates of a few
+        # months), so each one is encoded once.
+        states: dict[DealValues, DealState] = {}
+        rollup = tree.rollup
         for top, number in counting.items():
             deal = deals.get(number)
             if deal is None:
                 continue
-            desired = self.port.state_of(tree.rollup(top))
+            values = rollup(top)
+            desired = states.get(values)
+            if desired is None:
+                desired = states[values] = self.port.state_of(values)
             changes = _changes(desired, deal.state)
-            if not changes:
-                result.outcomes[top] = TopOutcome(
-                    OrderStatus.UNCHANGED,
-                    deal.deal_id,
-                    "",
-                    recheck=False,
-                )
+            if changes:
+                planned[top] = PlannedUpdate(deal.deal_id, changes, desired)
             else:
-                planned[top] = PlannedUpdate(deal.deal_id, changes)
+                result.outcomes[top] = TopOutcome(
+                    OrderStatus.UNCHANGED, deal.deal_id, "", recheck=False
+                )
         return planned
 
     def _send(self, planned: dict[str, PlannedUpdate], result: Evaluation) -> None:
+        """Send the planned updates and record what each batch answered.
+
+        Each batch's answers are committed to the batch log as soon as it
+        returns; the outcomes and deal values are recorded together at the
+        end (``record_batches``), or by the next run after a crash.
+        """
         top_of_deal = {update.deal_id: top for top, update in planned.items()}
-        settled: set[str] = set()
+        answered: list[BatchAnswer] = []
+        logged: list[int] = []
 
         def on_batch(answers: dict[int, UpdateFailure | None]) -> None:
-            outcomes: dict[str, TopOutcome] = {}
-            with self.store.transaction():
-                self.store.remember_sent(
-                    {
-                        deal_id: planned[top_of_deal[deal_id]].changes
-                        for deal_id, failure in answers.items()
-                        if failure is None
-                    }
-                )
-                for deal_id, failure in answers.items():
-                    top = top_of_deal[deal_id]
-                    if failure is None:
-                        outcomes[top] = TopOutcome(
-                            OrderStatus.UPDATED, deal_id, "", recheck=False
-                        )
-                        result.updates_sent += 1
-                    elif failure.not_found:
-                        self.store.forget_deal(deal_id)
-                        outcomes[top] = TopOutcome(
-                            OrderStatus.PENDING,
-                            None,
-                            f"deal {deal_id} no longer exists in Bitrix24; the "
-                            "deal is looked up again on the next run",
-                            recheck=True,
-                        )
-                    else:
-                        outcomes[top] = TopOutcome(
-                            OrderStatus.ERROR,
-                            deal_id,
-                            f"Bitrix24 rejected the update of deal {deal_id}: "
-                            f"{failure.message}",
-                            recheck=False,
-                        )
-                self.on_settled(outcomes)
-            settled.update(outcomes)
-            result.outcomes.update(outcomes)
+            batch: list[BatchAnswer] = []
+            for deal_id, failure in answers.items():
+                top = top_of_deal[deal_id]
+                state = planned[top].state if failure is None else None
+                batch.append((top, deal_id, state, failure))
+            logged.append(self.store.log_batch(encode_answers(batch)))
+            answered.extend(batch)
 
+        stop: Bitrix24Error | None = None
         try:
             self.port.send(list(planned.values()), on_batch)
         except Bitrix24Error as exc:
-            result.stopped = exc
+            stop = exc
             log.error("deal updates stopped: %s", exc)
+        finally:
+            outcomes = record_batches(self.store, self.on_settled, answered, logged)
+            result.outcomes.update(outcomes)
+            result.updates_sent += sum(1 for answer in answered if answer[3] is None)
+        if stop is not None:
+            result.stopped = stop
             rest = {
-                top: _unreached(exc, update.deal_id)
+                top: _unreached(stop, update.deal_id)
                 for top, update in planned.items()
-                if top not in settled
+                if top not in outcomes
             }
             with self.store.transaction():
                 self.on_settled(rest)
             result.outcomes.update(rest)
+
+
+BatchAnswer = tuple[str, int, DealState | None, UpdateFailure | None]
+"""One deal's answer in a batch: top ref, deal id, the deal's state once the
+update was taken, and the failure otherwise."""
+
+
+def encode_answers(batch: list[BatchAnswer]) -> str:
+    """Return one batch's answers as the JSON text of the batch log.
+
+    A taken update is ``[top, deal, item, date]``, a refused one ``[top,
+    deal, message, not_found]``; the boolean tells them apart.
+    """
+    rows: list[tuple[str, int, str | None, str | bool | None]] = []
+    for top, deal_id, state, failure in batch:
+        if state is not None:
+            rows.append(
+                (top, deal_id, state.payment_status_item, state.realization_date)
+            )
+        elif failure is not None:
+            rows.append((top, deal_id, failure.message, failure.not_found))
+    return jsonio.dumps(rows).decode()
+
+
+def decode_answers(data: str) -> list[BatchAnswer]:
+    """Return the answers that ``encode_answers`` wrote."""
+    answers: list[BatchAnswer] = []
+    for top, deal_id, first, second in jsonio.loads(data):
+        if isinstance(second, bool):
+            answers.append((top, deal_id, None, UpdateFailure(first, second)))
+        else:
+            answers.append((top, deal_id, DealState(first, second, "sent"), None))
+    return answers
+
+
+def record_batches(
+    store: OrdersStore,
+    on_settled: Settled,
+    answered: list[BatchAnswer],
+    logged: list[int],
+) -> dict[str, TopOutcome]:
+    """Record batch answers as outcomes and deal values; drop their log rows.
+
+    Runs in one transaction and returns the outcomes by top ref.
+    """
+    outcomes: dict[str, TopOutcome] = {}
+    sent: dict[int, DealState] = {}
+    gone: list[int] = []
+    for top, deal_id, state, failure in answered:
+        if state is not None:
+            outcomes[top] = TopOutcome(OrderStatus.UPDATED, deal_id, "", recheck=False)
+            sent[deal_id] = state
+        elif failure is None:
+            continue
+        elif failure.not_found:
+            gone.append(deal_id)
+            outcomes[top] = TopOutcome(
+                OrderStatus.PENDING,
+                None,
+                f"deal {deal_id} no longer exists in Bitrix24; the "
+                "deal is looked up again on the next run",
+                recheck=True,
+            )
+        else:
+            outcomes[top] = TopOutcome(
+                OrderStatus.ERROR,
+                deal_id,
+                f"Bitrix24 rejected the update of deal {deal_id}: {failure.message}",
+                recheck=False,
+            )
+    if not logged and not outcomes:
+        return outcomes
+    with store.transaction():
+        store.remember_sent(sent)
+        for deal_id in gone:
+            store.forget_deal(deal_id)
+        on_settled(outcomes)
+        store.drop_logged(logged)
+    return outcomes
+
+
+def record_logged_batches(store: OrdersStore, on_settled: Settled) -> int:
+    """Record the batch answers that a run which stopped midway left logged.
+
+    Returns how many answers were recorded. A run calls this before it
+    reads any report or deal value.
+    """
+    logged = store.logged_batches()
+    if not logged:
+        return 0
+    answered = [answer for _, data in logged for answer in decode_answers(data)]
+    log.info("recording %d deal updates confirmed before a restart", len(answered))
+    record_batches(store, on_settled, answered, [seq for seq, _ in logged])
+    return len(answered)
 
 
 def _unreached(error: Bitrix24Error | None, deal_id: int | None) -> TopOutcome:

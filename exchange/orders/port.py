@@ -35,6 +35,8 @@ class PlannedUpdate:
 
     deal_id: int
     changes: dict[str, str | None]
+    state: DealState
+    """Both fields of the deal once the update is taken."""
 
 
 @dataclass(frozen=True, slots=True)

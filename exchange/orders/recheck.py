@@ -13,9 +13,10 @@ from dataclasses import replace
 
 from exchange.contract.enums import OrderStatus
 from exchange.orders.apply import OrdersResult, load_with_ancestors
-from exchange.orders.evaluate import TopEvaluator
+from exchange.orders.evaluate import TopEvaluator, record_logged_batches
 from exchange.orders.port import DealPort
 from exchange.orders.reports import ReportBook, suborder_message
+from exchange.rules.order_facts import Facts
 from exchange.rules.rollup import OrderTree
 from exchange.state.orders_store import OrderReport, OrdersStore
 
@@ -24,9 +25,11 @@ log = logging.getLogger(__name__)
 
 def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
     """Evaluate every order marked for a recheck; return the follow-ups."""
+    book = ReportBook(store, None)
+    record_logged_batches(store, book.settle)
     reports = store.reports_to_recheck()
     if not reports:
-        return OrdersResult([])
+        return OrdersResult([], dict(book.followups))
     stored = store.orders(report.ref for report in reports)
     start = {ref: version.facts for ref, version in stored.items()}
     numbers = {ref: version.number for ref, version in stored.items()}
@@ -46,7 +49,7 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
             tops.add(top)
             attached.append((report, top))
     family = store.families(tops, skip=known)
-    merged = {ref: version.facts for ref, version in family.items()}
+    merged: dict[str, Facts] = {ref: v.facts for ref, v in family.items()}
     merged.update(known)
     numbers.update((ref, version.number) for ref, version in family.items())
     tree = OrderTree(merged.values())
@@ -56,7 +59,6 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
         len(tops),
     )
 
-    book = ReportBook(store, None)
     evaluation = TopEvaluator(store, port, book.settle).run(tree, tops, numbers)
     changed: list[OrderReport] = []
     for report, top in attached:

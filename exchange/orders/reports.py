@@ -10,11 +10,12 @@ lists only the orders whose status changed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from exchange.contract.enums import OrderStatus
 from exchange.orders.evaluate import TopOutcome
-from exchange.state.orders_store import OrderReport, OrdersStore
+from exchange.state.orders_store import OrderReport, OrdersStore, OutcomeRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,70 +40,99 @@ class ReportBook:
 
     ``package_id`` is the package being processed (its own orders are not
     follow-ups), or None when pending orders are retried on their own.
-    ``known`` contains reports as they are stored now (the placeholders the
-    package has just written). The book keeps it up to date as it saves,
-    and reads from the database only the reports of other orders.
+    Reports are read from the database, except those that ``mark_fresh``
+    names.
     """
 
-    def __init__(
-        self,
-        store: OrdersStore,
-        package_id: str | None,
-        known: dict[str, OrderReport] | None = None,
-    ) -> None:
+    def __init__(self, store: OrdersStore, package_id: str | None) -> None:
         self.store = store
         self.package_id = package_id
         self.followups: dict[str, list[ReceiptRow]] = defaultdict(list)
-        self._known = known if known is not None else {}
+        self._fresh: set[str] = set()
+        # Pending rollup rows come from earlier runs only (this package adds
+        # its own after the evaluation), so one look tells whether any
+        # batch needs to search them.
+        self._rollups_waiting = store.has_pending_rollups()
+
+    def mark_fresh(self, refs: Iterable[str]) -> None:
+        """Name orders whose reports are the placeholders just stored.
+
+        ``OrdersStore.save_version_rows`` reports every order it stores as
+        ``pending`` with no deal, message or recheck. The first outcome of
+        such an order is stored without reading its report back.
+        """
+        self._fresh.update(refs)
 
     def settle(self, outcomes: dict[str, TopOutcome]) -> None:
         """Store outcomes of top-level orders (inside the caller's transaction)."""
-        known = self._known
-        unknown = [ref for ref in outcomes if ref not in known]
-        previous = self.store.reports(unknown) if unknown else {}
-        changed: list[OrderReport] = []
+        fresh = self._fresh
+        rows: list[OutcomeRow] = []
+        others: list[str] = []
         for ref, outcome in outcomes.items():
-            report = known.get(ref) or previous.get(ref)
+            if ref not in fresh:
+                others.append(ref)
+                continue
+            fresh.discard(ref)
+            # A placeholder is pending with no deal, message or recheck; an
+            # outcome equal to it changes nothing.
+            if (
+                outcome.status is not OrderStatus.PENDING
+                or outcome.deal_id is not None
+                or outcome.message
+                or outcome.recheck
+            ):
+                rows.append(
+                    (
+                        outcome.status.value,
+                        outcome.deal_id,
+                        outcome.message,
+                        outcome.recheck,
+                        ref,
+                    )
+                )
+        if others:
+            rows.extend(self._settle_stored(others, outcomes))
+        self.store.update_outcome_rows(rows)
+        if self._rollups_waiting:
+            self._follow_rollups(outcomes)
+
+    def _settle_stored(
+        self, refs: list[str], outcomes: dict[str, TopOutcome]
+    ) -> list[OutcomeRow]:
+        """Return the changed outcomes of orders whose reports are read back."""
+        previous = self.store.reports(refs)
+        rows: list[OutcomeRow] = []
+        for ref in refs:
+            report = previous.get(ref)
             if report is None:
                 continue
+            outcome = outcomes[ref]
             status = outcome.status.value
             if report.status == OrderStatus.UPDATED and status == OrderStatus.UNCHANGED:
                 # The deal contains the values this service sent: the update
                 # reported before stays the order's result, also after a crash.
                 if report.recheck:
-                    changed.append(replace(report, recheck=False))
+                    rows.append(_outcome_row(replace(report, recheck=False)))
                 continue
             if outcome.unreached and report.package_id != self.package_id:
                 # Nothing new is known, so an earlier package keeps its status,
                 # but the order is retried: its deal may be owed new values.
                 if not report.recheck:
-                    changed.append(replace(report, recheck=True))
+                    rows.append(_outcome_row(replace(report, recheck=True)))
                 continue
-            updated = OrderReport(
-                report.ref,
-                report.package_id,
-                report.number,
-                report.document_number,
-                status,
-                outcome.deal_id if outcome.deal_id else report.deal_id,
-                outcome.message,
-                report.rollup,
-                outcome.recheck,
+            updated = replace(
+                report,
+                status=status,
+                deal_id=outcome.deal_id if outcome.deal_id else report.deal_id,
+                message=outcome.message,
+                recheck=outcome.recheck,
             )
             if updated == report:
                 continue
-            changed.append(updated)
+            rows.append(_outcome_row(updated))
             if report.package_id != self.package_id and report.status != status:
                 self.followups[report.package_id].append(row_of(updated))
-        # Every changed report is stored already and differs from it only in
-        # status, deal, message or recheck.
-        self.store.update_outcomes(changed)
-        self._follow_rollups(outcomes)
-        # Reports of orders outside ``known`` are not added, so memory stays
-        # bounded by the package. They are read again when needed.
-        for report in changed:
-            if report.ref in known:
-                known[report.ref] = report
+        return rows
 
     def _follow_rollups(self, outcomes: dict[str, TopOutcome]) -> None:
         """Follow up rollup rows that earlier receipts reported as pending."""
@@ -145,6 +175,16 @@ def suborder_message(top_number: str | None, outcome: TopOutcome | None) -> str:
     if outcome is not None:
         message += f": {outcome.status.value}"
     return message
+
+
+def _outcome_row(report: OrderReport) -> OutcomeRow:
+    return (
+        report.status,
+        report.deal_id,
+        report.message,
+        report.recheck,
+        report.ref,
+    )
 
 
 def row_of(report: OrderReport) -> ReceiptRow:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from exchange.rules.order_facts import is_included
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from exchange.rules.order_facts import OrderFacts
+    from exchange.rules.order_facts import Facts
 
 
-def document_number_conflicts(orders: Iterable[OrderFacts]) -> dict[str, list[str]]:
+def document_number_conflicts(orders: Iterable[Facts]) -> dict[str, list[str]]:
     """Map each document number shared by several counted orders to their refs.
 
     An order counts when it is top-level, posted, not marked for deletion
@@ -26,7 +28,7 @@ def document_number_conflicts(orders: Iterable[OrderFacts]) -> dict[str, list[st
     """
     refs_by_number: dict[str, set[str]] = {}
     for order in orders:
-        if order.parent_ref is not None or not order.is_included:
+        if order.parent_ref is not None or not is_included(order):
             continue
         number = (order.document_number or "").strip()
         if not number:

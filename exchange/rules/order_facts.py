@@ -8,7 +8,7 @@ every order of a large package.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from datetime import date
@@ -18,6 +18,48 @@ if TYPE_CHECKING:
 PAYMENT_STATUS = "payment_status"
 REALIZATION_DATE = "realization_date"
 DEAL_FIELDS = frozenset({PAYMENT_STATUS, REALIZATION_DATE})
+
+
+class Facts(Protocol):
+    """What the order rules read of an order, whatever object carries it.
+
+    ``OrderFacts`` is the rules' own form. The contract's ``Order`` models
+    have the same attributes, so the orders of a large package go into the
+    rules as they were loaded, without a copy of each.
+    """
+
+    @property
+    def ref(self) -> str:
+        """The order's 1C reference."""
+
+    @property
+    def parent_ref(self) -> str | None:
+        """The parent order's reference; None for a top-level order."""
+
+    @property
+    def payment_status(self) -> PaymentStatus | None:
+        """Статус оплаты; None when 1C left it empty."""
+
+    @property
+    def realization_date(self) -> date | None:
+        """Дата реализации; None when 1C left it empty."""
+
+    @property
+    def deletion_mark(self) -> bool:
+        """Whether the order is marked for deletion."""
+
+    @property
+    def posted(self) -> bool:
+        """Whether the order is posted."""
+
+    @property
+    def document_number(self) -> str | None:
+        """Номер документа, trimmed; None when empty."""
+
+
+def is_included(order: Facts) -> bool:
+    """Tell whether the order takes part in rollups: posted and not deleted."""
+    return order.posted and not order.deletion_mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +82,7 @@ class OrderFacts:
     @property
     def is_included(self) -> bool:
         """Whether the order takes part in rollups: posted and not deleted."""
-        return self.posted and not self.deletion_mark
+        return is_included(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from exchange.contract.enums import PaymentStatus
-from exchange.rules.order_facts import DealValues, OrderFacts
+from exchange.rules.order_facts import DealValues, Facts
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -34,13 +34,13 @@ class OrderTree:
 
     __slots__ = ("_children", "_included", "_orders", "_rollups", "_tops")
 
-    def __init__(self, orders: Iterable[OrderFacts]) -> None:
+    def __init__(self, orders: Iterable[Facts]) -> None:
         """Index the orders. Raise ValueError when a ref occurs twice."""
-        self._orders: dict[str, OrderFacts] = {}
+        self._orders: dict[str, Facts] = {}
         # Sub-orders by parent ref. ``_included`` lists only those that take
         # part in rollups.
-        self._children: dict[str, list[OrderFacts]] = {}
-        self._included: dict[str, list[OrderFacts]] = {}
+        self._children: dict[str, list[Facts]] = {}
+        self._included: dict[str, list[Facts]] = {}
         self._tops: dict[str, str | None] = {}
         self._rollups: dict[str, DealValues] = {}
 
@@ -50,7 +50,8 @@ class OrderTree:
             self._orders[order.ref] = order
             if order.parent_ref is not None:
                 self._children.setdefault(order.parent_ref, []).append(order)
-                if order.is_included:
+                # Inline ``is_included``: this loop runs once per order.
+                if order.posted and not order.deletion_mark:
                     self._included.setdefault(order.parent_ref, []).append(order)
 
     def __contains__(self, ref: object) -> bool:
@@ -59,7 +60,7 @@ class OrderTree:
     def __len__(self) -> int:
         return len(self._orders)
 
-    def get(self, ref: str) -> OrderFacts | None:
+    def get(self, ref: str) -> Facts | None:
         """Return the facts of the order, or None when it is not in the tree."""
         return self._orders.get(ref)
 
@@ -157,7 +158,7 @@ class OrderTree:
         entered = {ref}
         while stack:
             current = stack[-1]
-            waiting: list[OrderFacts] = []
+            waiting: list[Facts] = []
             for child in self._included[current.ref]:
                 if child.ref in self._rollups:
                     continue
@@ -190,16 +191,14 @@ class OrderTree:
         return DealValues(payment_status=status, realization_date=latest)
 
 
-def _own_values(order: OrderFacts) -> DealValues:
+def _own_values(order: Facts) -> DealValues:
     return DealValues(
         payment_status=order.payment_status or PaymentStatus.NOT_PAID,
         realization_date=order.realization_date,
     )
 
 
-def affected_tops(
-    tree: OrderTree, previous: Mapping[str, OrderFacts | None]
-) -> set[str]:
+def affected_tops(tree: OrderTree, previous: Mapping[str, Facts | None]) -> set[str]:
     """Return the top-level orders whose rollup may change with these orders.
 
     ``tree`` contains the new state, changed orders included. ``previous`` maps
@@ -229,12 +228,12 @@ def affected_tops(
 
 
 def _previous_top(
-    tree: OrderTree, previous: Mapping[str, OrderFacts | None], order: OrderFacts
+    tree: OrderTree, previous: Mapping[str, Facts | None], order: Facts
 ) -> str | None:
     # Orders that did not change have the same parent before and after, so the
     # previous chain reads ``previous`` first and the tree for the rest.
     seen: set[str] = set()
-    current: OrderFacts | None = order
+    current: Facts | None = order
     while current is not None and current.parent_ref is not None:
         parent = current.parent_ref
         if parent in seen:

@@ -39,6 +39,10 @@ def connect(path: Path) -> sqlite3.Connection:
         # the steps they record (deal updates, receipts) are idempotent.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # 64 MiB of page cache instead of SQLite's 2 MiB: the orders of a
+        # package of 100,000 orders fill about 20 MiB of pages, and with the
+        # default cache each batch of their updates reads pages back again.
+        conn.execute("PRAGMA cache_size=-65536")
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_versions ("
             " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"

@@ -3,23 +3,30 @@
 Tables (component ``orders``):
 
 - ``orders``: the latest applied version of every order, so that a package
-  holding one sub-order recomputes its parent from all known sub-orders;
+  holding one sub-order recomputes its parent from all known sub-orders, and
+  its report: the status that the receipt of that version's package (or a
+  follow-up for it) last gave, so that a later change of status gets a
+  follow-up receipt; ``recheck`` marks orders retried on later runs;
 - ``packages``: every incoming package taken so far, with its progress
   (``applying`` → ``answered`` → ``archived``), so that a crash between
   steps resumes instead of writing a second receipt;
 - ``senders``: the highest message number applied per sender;
-- ``order_reports``: per order, the package whose receipt last reported it and
-  the status it gave, so that a later change of status gets a follow-up
-  receipt for that package; ``recheck`` marks orders retried on later runs;
 - ``deal_cache``: document number → the one deal that carries it;
 - ``deal_values``: the field values last sent to each deal (``sent``) or read
-  when it was looked up (``read``).
+  when it was looked up (``read``);
+- ``sent_batches``: the answers of ``batch`` calls that returned during an
+  evaluation, one row per batch, committed as each batch returns. At the
+  end of the evaluation they are written into ``orders`` and
+  ``deal_values`` in one transaction and deleted; after a crash, the next
+  run does that first. One small row per commit keeps each batch's commit
+  to a page or two, where updating the 50 orders and deals of a batch in
+  place touched about 100 pages scattered over both tables.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
@@ -95,8 +102,86 @@ MIGRATIONS = [
         PRIMARY KEY (ref, package_id)
     )
     """,
+    # Each order's report moves into its version's row: both always named the
+    # same package, number and document number, and one row per order halves
+    # the writes of a large package. WITHOUT ROWID stores each row once, in
+    # the primary-key tree, and the partial indexes hold only the rows that
+    # their queries look for.
+    """
+    CREATE TABLE orders_v3 (
+        ref TEXT PRIMARY KEY,
+        parent_ref TEXT,
+        number TEXT NOT NULL,
+        document_number TEXT,
+        payment_status TEXT,
+        realization_date TEXT,
+        deletion_mark INTEGER NOT NULL,
+        posted INTEGER NOT NULL,
+        modified_at TEXT,
+        sender TEXT NOT NULL,
+        package_number INTEGER NOT NULL,
+        package_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        deal_id INTEGER,
+        message TEXT NOT NULL,
+        recheck INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO orders_v3
+    SELECT o.ref, o.parent_ref, o.number, o.document_number, o.payment_status,
+        o.realization_date, o.deletion_mark, o.posted, o.modified_at, o.sender,
+        o.package_number, o.package_id, coalesce(r.status, 'pending'), r.deal_id,
+        coalesce(r.message, ''), coalesce(r.recheck, 1)
+    FROM orders AS o LEFT JOIN order_reports AS r ON r.ref = o.ref;
+    DROP TABLE orders;
+    DROP TABLE order_reports;
+    ALTER TABLE orders_v3 RENAME TO orders;
+    CREATE INDEX orders_parent ON orders (parent_ref) WHERE parent_ref IS NOT NULL;
+    CREATE INDEX orders_counting_number ON orders (document_number)
+    WHERE parent_ref IS NULL AND posted = 1 AND deletion_mark = 0;
+    CREATE INDEX orders_recheck ON orders (ref) WHERE recheck = 1;
+    CREATE TABLE sent_batches (
+        seq INTEGER PRIMARY KEY,
+        data TEXT NOT NULL
+    )
+    """,
 ]
 
+
+VersionRow = tuple[
+    str,
+    str | None,
+    str,
+    str | None,
+    str | None,
+    str | None,
+    int,
+    int,
+    str | None,
+    str,
+    int,
+    str,
+]
+"""An order version as ``save_version_rows`` takes it: the columns of
+``VERSION_ROW_FIELDS`` in that order."""
+
+VERSION_ROW_FIELDS = (
+    "ref",
+    "parent_ref",
+    "number",
+    "document_number",
+    "payment_status",
+    "realization_date",
+    "deletion_mark",
+    "posted",
+    "modified_at",
+    "sender",
+    "package_number",
+    "package_id",
+)
+
+OutcomeRow = tuple[str, int | None, str, bool, str]
+"""An order's outcome as ``update_outcome_rows`` takes it: status, deal id,
+message, recheck, ref."""
 
 ReceiptKey = tuple[str, str, str]
 """An order as a receipt names it: ref, 1C number, document number."""
@@ -221,34 +306,66 @@ class OrdersStore:
 
     def orders(self, refs: Iterable[str]) -> dict[str, StoredOrder]:
         """Return the stored versions of the given orders that exist."""
-        found: dict[str, StoredOrder] = {}
-        for chunk in _chunks(list(refs), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT * FROM orders WHERE ref IN ({marks})",  # noqa: S608
-                chunk,
-            )
-            for row in rows:
-                found[row["ref"]] = _stored(row)
-        return found
+        # One query with the refs bound as a JSON array: for the 100,000 refs
+        # of a large package this is one pass over the primary key.
+        rows = self.conn.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM orders"  # noqa: S608
+            " WHERE ref IN (SELECT value FROM json_each(?))",
+            (_json_array(refs),),
+        )
+        return {row[0]: _stored(row) for row in rows}
 
     def families(
         self, tops: Iterable[str], skip: Container[str] = ()
     ) -> dict[str, StoredOrder]:
-        """Return the given orders and everything below them, except ``skip``."""
-        # The tops go in as one JSON array bound to json_each, not as rows of
-        # a temporary table: inserting 70,000 rows and deleting them again
-        # cost more than the walk. The walk returns refs only: in a large
-        # package most family members are in ``skip``, and only the others are
-        # read in full. A top that is not stored is dropped by ``orders``.
+        """Return the given orders and everything below them, except ``skip``.
+
+        An order in ``skip`` is not returned, but the walk goes on below it
+        through the stored parent links.
+        """
+        # The walk returns refs only: in a large package most family members
+        # are in ``skip``, and only the others are read in full. A top that is
+        # not stored is dropped by ``orders``.
         family = self.conn.execute(
             "WITH RECURSIVE family(ref) AS ("
             " SELECT value FROM json_each(?)"
-            " UNION SELECT o.ref FROM orders o JOIN family f ON o.parent_ref = f.ref)"
+            " UNION SELECT o.ref FROM orders o JOIN family f ON o.parent_ref = f.ref"
+            " WHERE o.parent_ref IS NOT NULL)"
             " SELECT ref FROM family",
-            (jsonio.dumps(list(tops)).decode(),),
+            (_json_array(tops),),
         ).fetchall()
         return self.orders(ref for (ref,) in family if ref not in skip)
+
+    def stored_below(
+        self, refs: Iterable[str], skip: Container[str]
+    ) -> dict[str, StoredOrder]:
+        """Return the stored descendants of ``refs`` that are not in ``skip``.
+
+        The walk goes on below an order in ``skip`` too, and reads the parent
+        links as stored. A large package calls this before its own versions
+        are stored, with every order it carries among ``refs``, so most probes
+        find nothing and no order of the package is read back.
+        """
+        found: dict[str, StoredOrder] = {}
+        frontier = list(refs)
+        seen = set(frontier)
+        while frontier:
+            rows = self.conn.execute(
+                f"SELECT {_VERSION_COLUMNS} FROM orders"  # noqa: S608
+                " WHERE parent_ref IN (SELECT value FROM json_each(?))"
+                " AND parent_ref IS NOT NULL",
+                (_json_array(frontier),),
+            ).fetchall()
+            frontier = []
+            for row in rows:
+                ref = row[0]
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                frontier.append(ref)
+                if ref not in skip:
+                    found[ref] = _stored(row)
+        return found
 
     def counting_tops_with_numbers(
         self, numbers: Iterable[str]
@@ -258,144 +375,122 @@ class OrdersStore:
         Counting means posted, not deleted, without a parent.
         """
         result: dict[str, list[str]] = {}
-        # One query with the numbers bound as a JSON array, not one query per
-        # 500 numbers. INDEXED BY: the planner would otherwise scan
-        # orders_parent for "parent_ref IS NULL", which matches most of the
-        # table.
+        # One query with the numbers bound as a JSON array. The conditions
+        # repeat those of the partial index orders_counting_number, which
+        # holds only counting top-level orders; INDEXED BY makes sure it is
+        # the one used.
         rows = self.conn.execute(
             "SELECT document_number, ref FROM orders"
-            " INDEXED BY orders_document_number"
+            " INDEXED BY orders_counting_number"
             " WHERE document_number IN (SELECT value FROM json_each(?))"
             " AND parent_ref IS NULL AND posted = 1 AND deletion_mark = 0"
             " ORDER BY ref",
-            (jsonio.dumps(list(numbers)).decode(),),
+            (_json_array(numbers),),
         )
         for number, ref in rows:
             result.setdefault(number, []).append(ref)
         return result
 
-    def save_orders(self, versions: Sequence[StoredOrder]) -> None:
-        """Store order versions (inside the caller's transaction)."""
+    def save_orders(self, versions: Iterable[StoredOrder]) -> None:
+        """Store order versions, each reported ``pending`` for now.
+
+        Runs inside the caller's transaction.
+        """
+        self.save_version_rows(map(_order_row, versions))
+
+    def save_version_rows(self, rows: Iterable[VersionRow]) -> None:
+        """Store order versions given as rows of ``VERSION_ROW_FIELDS``.
+
+        Each order's report becomes ``pending`` with no deal, message or
+        recheck, until its outcome is known. Runs inside the caller's
+        transaction.
+        """
         self.conn.executemany(
-            "INSERT INTO orders (ref, parent_ref, number, document_number,"
+            "REPLACE INTO orders (ref, parent_ref, number, document_number,"
             " payment_status, realization_date, deletion_mark, posted, modified_at,"
-            " sender, package_number, package_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (ref) DO UPDATE SET parent_ref = excluded.parent_ref,"
-            " number = excluded.number, document_number = excluded.document_number,"
-            " payment_status = excluded.payment_status,"
-            " realization_date = excluded.realization_date,"
-            " deletion_mark = excluded.deletion_mark, posted = excluded.posted,"
-            " modified_at = excluded.modified_at, sender = excluded.sender,"
-            " package_number = excluded.package_number,"
-            " package_id = excluded.package_id",
-            # In ref order, the inserts walk the primary-key index from left
-            # to right instead of jumping to a random page for each UUID.
-            sorted(map(_order_row, versions), key=itemgetter(0)),
+            " sender, package_number, package_id, status, deal_id, message, recheck)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, '', 0)",
+            # In ref order, the inserts walk the primary key from left to right
+            # instead of jumping to a random page for each UUID.
+            sorted(rows, key=itemgetter(0)),
         )
 
     # Reports
 
     def reports(self, refs: Iterable[str]) -> dict[str, OrderReport]:
         """Return the last reports of the given orders."""
-        found: dict[str, OrderReport] = {}
-        for chunk in _chunks(list(refs), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT * FROM order_reports WHERE ref IN ({marks})",  # noqa: S608
-                chunk,
-            )
-            for row in rows:
-                found[row["ref"]] = _report(row)
-        return found
+        rows = self.conn.execute(
+            f"SELECT {_REPORT_COLUMNS} FROM orders"  # noqa: S608
+            " WHERE ref IN (SELECT value FROM json_each(?))",
+            (_json_array(refs),),
+        )
+        return {row[0]: _report(row) for row in rows}
 
     def reports_to_recheck(self) -> list[OrderReport]:
         """Return the orders that later runs must check again."""
         rows = self.conn.execute(
-            "SELECT * FROM order_reports WHERE recheck = 1 ORDER BY package_id, ref"
+            f"SELECT {_REPORT_COLUMNS} FROM orders INDEXED BY orders_recheck"  # noqa: S608
+            " WHERE recheck = 1 ORDER BY package_id, ref"
         )
         return [_report(row) for row in rows]
 
     def reports_with_status(self, status: str, limit: int = 1000) -> list[OrderReport]:
         """Return up to ``limit`` reports of one status."""
         rows = self.conn.execute(
-            "SELECT * FROM order_reports WHERE status = ? ORDER BY package_id, ref"
-            " LIMIT ?",
+            f"SELECT {_REPORT_COLUMNS} FROM orders WHERE status = ?"  # noqa: S608
+            " ORDER BY package_id, ref LIMIT ?",
             (status, limit),
         )
         return [_report(row) for row in rows]
 
     def count_reports(self) -> dict[str, int]:
         """Return the number of orders per reported status."""
-        rows = self.conn.execute(
-            "SELECT status, count(*) FROM order_reports GROUP BY status"
-        )
+        rows = self.conn.execute("SELECT status, count(*) FROM orders GROUP BY status")
         return {status: int(count) for status, count in rows}
 
     def save_reports(self, reports: Iterable[OrderReport]) -> None:
-        """Store reports (inside the caller's transaction)."""
-        self.conn.executemany(
-            "INSERT INTO order_reports (ref, package_id, number, document_number,"
-            " status, deal_id, message, rollup, recheck)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (ref) DO UPDATE SET package_id = excluded.package_id,"
-            " number = excluded.number, document_number = excluded.document_number,"
-            " status = excluded.status, deal_id = excluded.deal_id,"
-            " message = excluded.message, rollup = excluded.rollup,"
-            " recheck = excluded.recheck",
-            [
-                (
-                    report.ref,
-                    report.package_id,
-                    report.number,
-                    report.document_number,
-                    report.status,
-                    report.deal_id,
-                    report.message,
-                    int(report.rollup),
-                    int(report.recheck),
-                )
-                for report in reports
-            ],
-        )
+        """Store the outcomes of reports whose orders are stored.
+
+        A report names the package of its order's stored version, so only
+        the outcome is written (see ``update_outcomes``).
+        """
+        self.update_outcomes(reports)
 
     def update_outcomes(self, reports: Iterable[OrderReport]) -> None:
         """Store new outcomes of reports that are stored already.
 
         Only ``status``, ``deal_id``, ``message`` and ``recheck`` are written:
-        the caller changes nothing else, and an UPDATE by primary key costs
-        less than an upsert of every column. A report that is not stored is
-        not added (inside the caller's transaction).
+        the caller changes nothing else. A report whose order is not stored
+        is not added (inside the caller's transaction).
+        """
+        self.update_outcome_rows(
+            (report.status, report.deal_id, report.message, report.recheck, report.ref)
+            for report in reports
+        )
+
+    def update_outcome_rows(self, rows: Iterable[OutcomeRow]) -> None:
+        """Store outcomes given as (status, deal_id, message, recheck, ref).
+
+        An UPDATE by primary key of the four outcome columns costs less than
+        an upsert of every column (inside the caller's transaction).
         """
         self.conn.executemany(
-            "UPDATE order_reports SET status = ?, deal_id = ?, message = ?,"
-            " recheck = ? WHERE ref = ?",
-            [
-                (
-                    report.status,
-                    report.deal_id,
-                    report.message,
-                    int(report.recheck),
-                    report.ref,
-                )
-                for report in reports
-            ],
+            "UPDATE orders SET status = ?, deal_id = ?, message = ?, recheck = ?"
+            " WHERE ref = ?",
+            # In ref order, neighbouring updates fall on the same pages.
+            sorted(rows, key=itemgetter(4)),
         )
 
     # Deals
 
     def cached_deals(self, numbers: Iterable[str]) -> dict[str, int]:
         """Return the cached deal of each document number that has one."""
-        found: dict[str, int] = {}
-        for chunk in _chunks(list(numbers), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                "SELECT document_number, deal_id FROM deal_cache"  # noqa: S608
-                f" WHERE document_number IN ({marks})",
-                chunk,
-            )
-            found.update({number: int(deal_id) for number, deal_id in rows})
-        return found
+        rows = self.conn.execute(
+            "SELECT document_number, deal_id FROM deal_cache"
+            " WHERE document_number IN (SELECT value FROM json_each(?))",
+            (_json_array(numbers),),
+        )
+        return {number: int(deal_id) for number, deal_id in rows}
 
     def cache_deals(self, deals: dict[str, int]) -> None:
         """Remember the one deal that carries each document number."""
@@ -416,18 +511,15 @@ class OrdersStore:
 
     def deal_states(self, deal_ids: Iterable[int]) -> dict[int, DealState]:
         """Return the last known field values of the given deals."""
-        found: dict[int, DealState] = {}
-        for chunk in _chunks(list(deal_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT * FROM deal_values WHERE deal_id IN ({marks})",  # noqa: S608
-                chunk,
-            )
-            for row in rows:
-                found[int(row["deal_id"])] = DealState(
-                    row["payment_status_item"], row["realization_date"], row["source"]
-                )
-        return found
+        rows = self.conn.execute(
+            "SELECT deal_id, payment_status_item, realization_date, source"
+            " FROM deal_values WHERE deal_id IN (SELECT value FROM json_each(?))",
+            (_json_array(deal_ids),),
+        )
+        return {
+            int(deal_id): DealState(item, day, source)
+            for deal_id, item, day, source in rows
+        }
 
     def remember_reads(self, states: dict[int, DealState]) -> None:
         """Store values read from deals, except where the service sent values."""
@@ -444,31 +536,38 @@ class OrdersStore:
             ],
         )
 
-    def remember_sent(self, sent: dict[int, dict[str, str | None]]) -> None:
-        """Store the values just sent to deals; only the fields sent change.
+    def remember_sent(self, sent: dict[int, DealState]) -> None:
+        """Store the values deals hold after updates the portal took.
 
-        One statement per batch: the flags bound after the values tell SQLite
-        which stored fields to keep, so no row is read first.
+        Each state holds both fields: those sent, and those the deal already
+        had (inside the caller's transaction).
         """
         self.conn.executemany(
-            "INSERT INTO deal_values (deal_id, payment_status_item,"
-            " realization_date, source) VALUES (?1, ?2, ?3, 'sent')"
-            " ON CONFLICT (deal_id) DO UPDATE SET"
-            " payment_status_item = iif(?4, excluded.payment_status_item,"
-            " payment_status_item),"
-            " realization_date = iif(?5, excluded.realization_date,"
-            " realization_date),"
-            " source = 'sent'",
-            [
-                (
-                    deal_id,
-                    fields.get("payment_status_item"),
-                    fields.get("realization_date"),
-                    "payment_status_item" in fields,
-                    "realization_date" in fields,
-                )
-                for deal_id, fields in sent.items()
-            ],
+            "REPLACE INTO deal_values (deal_id, payment_status_item,"
+            " realization_date, source) VALUES (?, ?, ?, 'sent')",
+            sorted(
+                (deal_id, state.payment_status_item, state.realization_date)
+                for deal_id, state in sent.items()
+            ),
+        )
+
+    def log_batch(self, data: str) -> int:
+        """Commit the answers of one ``batch`` call; return its sequence number."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO sent_batches (data) VALUES (?)", (data,)
+            )
+        return int(cursor.lastrowid or 0)
+
+    def logged_batches(self) -> list[tuple[int, str]]:
+        """Return the logged batch answers not yet recorded, oldest first."""
+        rows = self.conn.execute("SELECT seq, data FROM sent_batches ORDER BY seq")
+        return [(int(seq), str(data)) for seq, data in rows]
+
+    def drop_logged(self, seqs: Iterable[int]) -> None:
+        """Delete logged batch answers once recorded (in the caller's transaction)."""
+        self.conn.executemany(
+            "DELETE FROM sent_batches WHERE seq = ?", [(seq,) for seq in seqs]
         )
 
     def add_pending_rollups(self, package_id: str, rows: Iterable[ReceiptKey]) -> None:
@@ -478,6 +577,11 @@ class OrdersStore:
             " document_number) VALUES (?, ?, ?, ?)",
             [(package_id, *row) for row in rows],
         )
+
+    def has_pending_rollups(self) -> bool:
+        """Tell whether any rollup row waits for a follow-up."""
+        row = self.conn.execute("SELECT 1 FROM pending_rollups LIMIT 1").fetchone()
+        return row is not None
 
     def take_pending_rollups(self, refs: Iterable[str]) -> list[tuple[str, ReceiptKey]]:
         """Remove and return (package id, row) of pending rollup rows of ``refs``."""
@@ -515,29 +619,51 @@ def _package(row: sqlite3.Row) -> PackageRecord:
     )
 
 
+def _json_array(values: Iterable[str] | Iterable[int]) -> str:
+    """Return values as the JSON array text that ``json_each`` reads."""
+    return jsonio.dumps(list(values)).decode()
+
+
+_VERSION_COLUMNS = (
+    "ref, parent_ref, number, document_number, payment_status, realization_date,"
+    " deletion_mark, posted, modified_at, sender, package_number, package_id"
+)
+_REPORT_COLUMNS = (
+    "ref, package_id, number, coalesce(document_number, ''), status, deal_id,"
+    " message, recheck"
+)
+
+
 def _stored(row: sqlite3.Row) -> StoredOrder:
-    status = row["payment_status"]
-    when = row["realization_date"]
+    (
+        ref,
+        parent_ref,
+        number,
+        document_number,
+        status,
+        when,
+        deletion_mark,
+        posted,
+        modified_at,
+        sender,
+        package_number,
+        package_id,
+    ) = row
     facts = OrderFacts(
-        ref=row["ref"],
-        parent_ref=row["parent_ref"],
+        ref=ref,
+        parent_ref=parent_ref,
         payment_status=PaymentStatus(status) if status else None,
         realization_date=date.fromisoformat(when) if when else None,
-        deletion_mark=bool(row["deletion_mark"]),
-        posted=bool(row["posted"]),
-        document_number=row["document_number"],
+        deletion_mark=bool(deletion_mark),
+        posted=bool(posted),
+        document_number=document_number,
     )
     return StoredOrder(
-        facts,
-        row["number"],
-        row["modified_at"],
-        row["sender"],
-        int(row["package_number"]),
-        row["package_id"],
+        facts, number, modified_at, sender, int(package_number), package_id
     )
 
 
-def _order_row(version: StoredOrder) -> tuple[object, ...]:
+def _order_row(version: StoredOrder) -> VersionRow:
     facts = version.facts
     return (
         facts.ref,
@@ -556,14 +682,15 @@ def _order_row(version: StoredOrder) -> tuple[object, ...]:
 
 
 def _report(row: sqlite3.Row) -> OrderReport:
+    ref, package_id, number, document_number, status, deal_id, message, recheck = row
     return OrderReport(
-        row["ref"],
-        row["package_id"],
-        row["number"],
-        row["document_number"],
-        row["status"],
-        row["deal_id"],
-        row["message"],
-        bool(row["rollup"]),
-        bool(row["recheck"]),
+        ref,
+        package_id,
+        number,
+        document_number,
+        status,
+        deal_id,
+        message,
+        rollup=False,
+        recheck=bool(recheck),
     )

@@ -10,6 +10,7 @@ from exchange.emulator import Emulator
 from exchange.orders import evaluate
 from exchange.orders.bitrix_port import BitrixDealPort
 from exchange.orders.port import BatchCallback, PlannedUpdate, UpdateFailure
+from exchange.state.orders_store import OrdersStore
 from tests.orders.conftest import (
     FULLY_PAID,
     PARTLY_PAID,
@@ -64,33 +65,20 @@ def test_outage_mid_run_resumes(
     """An outage after the first update batch leaves the rest for the next run."""
     emulator = small_portal(MANY)
     service = exchange_factory(emulator)
-    sent_batches = 0
-
-    def outage_after_first(answers: object) -> None:
-        nonlocal sent_batches
-        sent_batches += 1
-        if sent_batches == 1:
-            emulator.faults.add(
-                method="batch", status=503, error="QUERY_LIMIT_EXCEEDED", times=100
-            )
-
     first = _many_orders(1)
     service.put(first)
-    original = evaluate.TopEvaluator._send
+    original = OrdersStore.log_batch
 
-    def spying_send(self: evaluate.TopEvaluator, planned: dict, result: object) -> None:  # type: ignore[type-arg]
-        settle = self.on_settled
-
-        def settled(outcomes: dict) -> None:  # type: ignore[type-arg]
-            settle(outcomes)
-            if any(o.status.value == "updated" for o in outcomes.values()):
-                outage_after_first(outcomes)
-
-        self.on_settled = settled
-        original(self, planned, result)  # type: ignore[arg-type]
+    def outage_after_first(store: OrdersStore, data: str) -> int:
+        # The first batch's answers are committed; every later batch fails.
+        seq = original(store, data)
+        emulator.faults.add(
+            method="batch", status=503, error="QUERY_LIMIT_EXCEEDED", times=100
+        )
+        return seq
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(evaluate.TopEvaluator, "_send", spying_send)
+        patch.setattr(OrdersStore, "log_batch", outage_after_first)
         report = service.run()
 
     assert report.exit_code == 3

@@ -8,12 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exchange.archive.entry import KEY_TYPES, normalize_key, normalize_keys
+from exchange.orders.evaluate import encode_answers, record_logged_batches
+from exchange.orders.port import UpdateFailure
+from exchange.orders.reports import ReportBook
 from exchange.state.db import connect
-from exchange.state.orders_store import DealState, OrdersStore
+from exchange.state.orders_store import DealState, OrdersStore, PackageRecord
 
 
-def test_remember_sent_keeps_unsent_fields(tmp_path: Path) -> None:
-    """A sent field replaces the stored value, and a field not sent keeps it."""
+def test_remember_sent_replaces_read_values(tmp_path: Path) -> None:
+    """Values sent replace those read, and a later read keeps the sent ones."""
     store = OrdersStore(connect(tmp_path / "state.sqlite3"))
     with store.transaction():
         store.remember_reads(
@@ -24,15 +27,66 @@ def test_remember_sent_keeps_unsent_fields(tmp_path: Path) -> None:
         )
         store.remember_sent(
             {
-                1: {"payment_status_item": "47"},
-                2: {"realization_date": None},
-                3: {"realization_date": "2026-12-01"},
+                1: DealState("47", "2026-11-01", "sent"),
+                3: DealState(None, "2026-12-01", "sent"),
+            }
+        )
+        store.remember_reads(
+            {
+                1: DealState("43", None, "read"),
+                2: DealState("43", None, "read"),
             }
         )
     states = store.deal_states([1, 2, 3])
     assert states[1] == DealState("47", "2026-11-01", "sent")
-    assert states[2] == DealState("45", None, "sent")
+    assert states[2] == DealState("43", None, "read")
     assert states[3] == DealState(None, "2026-12-01", "sent")
+
+
+def _staged_store(tmp_path: Path) -> OrdersStore:
+    store = OrdersStore(connect(tmp_path / "state.sqlite3"))
+    record = PackageRecord("p-1", "0" * 64, "orders", "TMS", 1, "orders_TMS_1.json", "")
+    with store.transaction():
+        store.add_package(record, "2026-12-04T10:00:00+00:00")
+        store.save_version_rows(
+            (ref, None, number, f"ТЛ-{number}", None, None, 0, 1, None, "TMS", 1, "p-1")
+            for ref, number in (("a", "1"), ("b", "2"), ("c", "3"))
+        )
+    return store
+
+
+def test_logged_batches_are_recorded_by_the_next_run(tmp_path: Path) -> None:
+    """Answers logged before a crash become outcomes and deal values on restart."""
+    store = _staged_store(tmp_path)
+    store.log_batch(
+        encode_answers(
+            [
+                ("a", 11, DealState("47", "2026-11-20", "sent"), None),
+                ("b", 12, None, UpdateFailure("Access denied", not_found=False)),
+            ]
+        )
+    )
+    store.log_batch(
+        encode_answers([("c", 13, None, UpdateFailure("Not found", not_found=True))])
+    )
+    with store.transaction():
+        store.cache_deals({"ТЛ-3": 13})
+
+    book = ReportBook(store, "p-1")
+    assert record_logged_batches(store, book.settle) == 3
+
+    assert store.logged_batches() == []
+    assert store.deal_states([11, 12, 13]) == {
+        11: DealState("47", "2026-11-20", "sent")
+    }
+    assert store.cached_deals(["ТЛ-3"]) == {}
+    reports = store.reports(["a", "b", "c"])
+    assert (reports["a"].status, reports["a"].deal_id) == ("updated", 11)
+    assert (reports["b"].status, reports["b"].deal_id) == ("error", 12)
+    assert "Access denied" in reports["b"].message
+    assert (reports["c"].status, reports["c"].recheck) == ("pending", True)
+    assert book.followups == {}
+    assert record_logged_batches(store, book.settle) == 0
 
 
 @given(
