@@ -46,15 +46,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_once(path: Path, data: bytes) -> bool:
+def write_once(path: Path, data: bytes, sha256: str | None = None) -> bool:
     """Write ``data`` to ``path`` atomically unless the same bytes are there.
 
+    ``sha256`` is the data's hash when the caller has computed it already.
     Returns True when the file was written and False when ``path`` already
     held exactly ``data``. Raises ``ArchiveError`` when ``path`` exists with
     other bytes, which are then left untouched.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    expected = sha256_bytes(data)
+    expected = sha256 or sha256_bytes(data)
     if path.exists():
         _check_same(path, expected)
         return False
@@ -74,6 +75,28 @@ def write_once(path: Path, data: bytes) -> bool:
     finally:
         temporary.unlink(missing_ok=True)
 
+    fsync_folder(path.parent)
+    return True
+
+
+def link_once(source: Path, path: Path, sha256: str) -> bool:
+    """Hard-link the archived file ``source`` as ``path``, without copying bytes.
+
+    Returns True when ``path`` now has the bytes, linked or already there.
+    Returns False, and leaves ``path`` alone, when the file system has no hard
+    links or ``source`` is gone, so the caller writes a copy instead. Raises
+    ``ArchiveError`` when ``path`` exists with other bytes than ``sha256``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, path)
+    except FileExistsError:
+        _check_same(path, sha256)
+        return True
+    except OSError as exc:
+        if exc.errno in _NO_HARD_LINKS or exc.errno in {errno.ENOENT, errno.EXDEV}:
+            return False
+        raise
     fsync_folder(path.parent)
     return True
 

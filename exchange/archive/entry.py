@@ -6,36 +6,57 @@ where the canonical JSON has sorted keys and no spaces, and the first entry's
 ``prev_hash``, ``entry_hash`` and ``pruned_at``, plus the entry's search keys,
 so that editing, renumbering or re-keying an entry changes its hash. The
 pruning flag is left out because pruning must not change old hashes.
+
+The ``details`` and ``keys`` fields enter the canonical JSON as the exact
+JSON text stored in their columns, because they are large (the results and
+keys of 100,000 orders) and serializing them again would cost more than the
+rest of the entry. Every other field is serialized with sorted keys. For
+entries written before this rule the stored text was already that canonical
+form, so their hashes are unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import itemgetter
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from exchange import jsonio
+from exchange.archive.keys import (
+    KEY_TYPES,
+    KeyPairs,
+    counterparty_keys,
+    normalize_key,
+    normalize_keys,
+    order_keys,
+    parse_keys,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
+
+__all__ = [
+    "GENESIS_HASH",
+    "KEY_TYPES",
+    "OUTCOMES",
+    "JournalEntry",
+    "RecordedEntry",
+    "StoredJSON",
+    "compute_entry_hash",
+    "counterparty_keys",
+    "loads_column",
+    "normalize_key",
+    "normalize_keys",
+    "order_keys",
+]
 
 GENESIS_HASH = "0" * 64
 
 Direction = Literal["in", "out"]
 Outcome = Literal["applied", "duplicate", "rejected", "written", "pruned"]
 OUTCOMES: tuple[str, ...] = ("applied", "duplicate", "rejected", "written", "pruned")
-
-KEY_TYPES: tuple[str, ...] = (
-    "order_number",
-    "document_number",
-    "deal_id",
-    "inn",
-    "order_ref",
-    "package_id",
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,9 +89,28 @@ class JournalEntry:
     details: Any = None
 
 
+@dataclass(frozen=True)
+class StoredJSON:
+    """JSON text that enters an entry's canonical JSON exactly as stored."""
+
+    text: str | bytes
+
+    def encoded(self) -> bytes:
+        """Return the text as UTF-8 bytes."""
+        if isinstance(self.text, bytes):
+            return self.text
+        return self.text.encode()
+
+
 @dataclass(frozen=True, kw_only=True)
 class RecordedEntry:
-    """A journal row as stored, timestamps as ISO 8601 UTC text."""
+    """A journal row as stored, timestamps as ISO 8601 UTC text.
+
+    ``details_json`` and ``keys_json`` are the stored JSON text of the
+    ``details`` and ``keys`` columns, parsed only when ``details`` or
+    ``keys`` is read. They are left out of ``==`` because ``entry_hash``,
+    which is compared, covers them.
+    """
 
     id: int
     direction: str | None
@@ -89,8 +129,8 @@ class RecordedEntry:
     archive_path: str
     reply_path: str
     reply_sha256: str
-    details: Any
-    keys: tuple[tuple[str, str], ...]
+    details_json: str | bytes = field(compare=False, repr=False)
+    keys_json: str | bytes = field(compare=False, repr=False)
     prev_hash: str
     entry_hash: str
     pruned_at: str | None
@@ -100,8 +140,37 @@ class RecordedEntry:
         """Whether the entry's files live in the error folder."""
         return self.outcome == "rejected"
 
+    @cached_property
+    def details(self) -> Any:
+        """The per-order or per-counterparty results or marker data, or None."""
+        return loads_column(self.details_json)
+
+    @cached_property
+    def keys(self) -> KeyPairs | Any:
+        """The search keys as ``(type, value)`` pairs, in stored order."""
+        return parse_keys(loads_column(self.keys_json))
+
     def hashed_fields(self) -> dict[str, Any]:
         """Return the fields that ``entry_hash`` covers."""
+        return {
+            **self._plain_fields(),
+            "details": StoredJSON(self.details_json),
+            "keys": StoredJSON(self.keys_json),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """Return every stored field, for ``--json`` output."""
+        return {
+            **self._plain_fields(),
+            "details": self.details,
+            # orjson writes each (type, value) tuple as a JSON array.
+            "keys": self.keys,
+            "prev_hash": self.prev_hash,
+            "entry_hash": self.entry_hash,
+            "pruned_at": self.pruned_at,
+        }
+
+    def _plain_fields(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "direction": self.direction,
@@ -120,101 +189,37 @@ class RecordedEntry:
             "archive_path": self.archive_path,
             "reply_path": self.reply_path,
             "reply_sha256": self.reply_sha256,
-            "details": self.details,
-            # orjson writes each (type, value) tuple as a JSON array.
-            "keys": self.keys,
         }
-
-    def to_json(self) -> dict[str, Any]:
-        """Return every stored field, for ``--json`` output."""
-        fields = self.hashed_fields()
-        fields.update(
-            prev_hash=self.prev_hash,
-            entry_hash=self.entry_hash,
-            pruned_at=self.pruned_at,
-        )
-        return fields
 
 
 def compute_entry_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
-    """Return the chain hash of an entry from its predecessor's hash."""
-    canonical = jsonio.dumps(dict(fields), sort_keys=True)
-    return hashlib.sha256(prev_hash.encode("ascii") + canonical).hexdigest()
+    """Return the chain hash of an entry from its predecessor's hash.
 
-
-def normalize_key(key_type: str, value: str) -> str:
-    """Return ``value`` in the form keys are stored and searched in.
-
-    Numbers are trimmed (1C compares document numbers after trimming), an
-    INN loses all white space, and references and package ids are
-    lower-cased because UUIDs compare case-insensitively. Raises
-    ``ValueError`` for an unknown key type.
+    The canonical JSON is ``jsonio.dumps(fields, sort_keys=True)``, except
+    that a ``StoredJSON`` value is written as its text. It is fed to the
+    hash piece by piece, so a large stored text is not copied.
     """
-    return _normalizer(key_type)(value)
+    digest = hashlib.sha256(prev_hash.encode("ascii"))
+    separator = b"{"
+    for name in sorted(fields):
+        value = fields[name]
+        digest.update(separator + jsonio.dumps(name) + b":")
+        if isinstance(value, StoredJSON):
+            digest.update(value.encoded())
+        else:
+            digest.update(jsonio.dumps(value, sort_keys=True))
+        separator = b","
+    digest.update(b"}" if fields else b"{}")
+    return digest.hexdigest()
 
 
-def normalize_keys(keys: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Return the distinct non-empty keys, normalized and sorted."""
-    by_type: dict[str, set[str]] = {}
-    # Keys listed type by type form few groups, each added to its set in C.
-    for key_type, group in groupby(keys, itemgetter(0)):
-        by_type.setdefault(key_type, set()).update(map(itemgetter(1), group))
-    # Each type's values are normalized in one pass, and sorting by type and
-    # then by value gives the same order as sorting the (type, value) pairs.
-    normalized: list[tuple[str, str]] = []
-    for key_type in sorted(by_type):
-        normalize = _normalizer(key_type)
-        distinct = set(map(normalize, by_type[key_type]))
-        distinct.discard("")
-        normalized.extend((key_type, value) for value in sorted(distinct))
-    return tuple(normalized)
+def loads_column(text: str | bytes) -> Any:
+    """Parse a stored JSON column; return text that is not JSON as a string.
 
-
-def _normalizer(key_type: str) -> Callable[[str], str]:
-    """Return the function ``normalize_key`` applies to values of ``key_type``."""
-    if key_type not in KEY_TYPES:
-        raise ValueError(
-            f"unknown journal key type {key_type!r}; use one of {KEY_TYPES}"
-        )
-    if key_type == "inn":
-        return _without_white_space
-    if key_type in {"order_ref", "package_id"}:
-        return _stripped_lower
-    return str.strip
-
-
-def _without_white_space(value: str) -> str:
-    return "".join(value.split())
-
-
-def _stripped_lower(value: str) -> str:
-    return value.strip().lower()
-
-
-def order_keys(results: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """Return the search keys of an orders receipt's per-order results.
-
-    Each result may carry ``number``, ``document_number``, ``deal_id`` and
-    ``ref``, as in an ``orders_receipt``.
+    Text that is no longer JSON was edited by hand. Keeping it as a string
+    lets ``verify`` report the entry as altered instead of failing.
     """
-    keys: list[tuple[str, str]] = []
-    for result in results:
-        keys.extend(
-            (key_type, str(result[name]))
-            for name, key_type in _ORDER_FIELDS
-            if result.get(name) not in (None, "")
-        )
-    return keys
-
-
-def counterparty_keys(results: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """Return the INN keys of counterparty records or results."""
-    return [("inn", str(result["inn"])) for result in results if result.get("inn")]
-
-
-_ORDER_FIELDS = (
-    ("number", "order_number"),
-    ("document_number", "document_number"),
-    ("deal_id", "deal_id"),
-    ("ref", "order_ref"),
-)
+    try:
+        return jsonio.loads(text)
+    except jsonio.JSONDecodeError:
+        return text if isinstance(text, str) else text.decode(errors="replace")

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from exchange import jsonio
+from exchange.archive import key_index
 from exchange.archive._files import append_line
 from exchange.archive._time import Clock, format_utc, utc_now
 from exchange.archive.entry import (
@@ -23,9 +24,9 @@ from exchange.archive.entry import (
     JournalEntry,
     RecordedEntry,
     compute_entry_hash,
-    normalize_key,
-    normalize_keys,
+    loads_column,
 )
+from exchange.archive.keys import keys_json, normalize_key, normalized_values
 from exchange.archive.names import escape_control
 from exchange.archive.schema import COMPONENT, JOURNAL_MIGRATIONS
 from exchange.archive.store import CHAIN_HEADS_FOLDER
@@ -45,22 +46,8 @@ _COLUMNS = (
     " received_at, processed_at, outcome, counts, errors, archive_path,"
     " reply_path, reply_sha256, details, keys, prev_hash, entry_hash, pruned_at"
 )
+_JSON_TEXT_COLUMNS = frozenset({"details", "keys"})
 _PAGE = 500
-
-# Rows of journal_keys without the same key in their entry's ``keys`` column,
-# and keys of that column without their row. A ``keys`` value that is not
-# valid JSON counts as no keys, because ``json_each`` raises on it.
-_MISMATCHED_KEYS = """
-WITH hashed (key_type, key_value, entry_id) AS (
-    SELECT json_extract(pair.value, '$[0]'), json_extract(pair.value, '$[1]'), e.id
-    FROM journal_entries AS e,
-        json_each(CASE WHEN json_valid(e.keys) THEN e.keys ELSE '[]' END) AS pair
-)
-SELECT entry_id FROM (SELECT * FROM journal_keys EXCEPT SELECT * FROM hashed)
-UNION
-SELECT entry_id FROM (SELECT * FROM hashed EXCEPT SELECT * FROM journal_keys)
-ORDER BY entry_id
-"""
 
 
 class Journal:
@@ -76,9 +63,11 @@ class Journal:
     ) -> RecordedEntry:
         """Append ``entry`` with its search keys to the chain and return it.
 
-        The entry's ``package_id`` is always a key. ``BEGIN IMMEDIATE`` takes
-        the database's write lock before the head is read, so two writers
-        append one after the other and never fork the chain.
+        The entry's ``package_id`` is always a key. The keys reach the
+        ``journal_keys`` lookup table at the next ``index_pending`` call,
+        which every lookup makes first. ``BEGIN IMMEDIATE`` takes the
+        database's write lock before the head is read, so two writers append
+        one after the other and never fork the chain.
         """
         with paused_gc(), transaction(self._conn):
             return self._append(entry, keys)
@@ -165,8 +154,17 @@ class Journal:
             params.append(limit)
         return self._select(where, params)
 
+    def index_pending(self) -> int:
+        """Fill ``journal_keys`` for entries recorded since the last call.
+
+        Returns the number of entries indexed. The service calls it when a
+        pass is over, and ``find`` and ``mismatched_keys`` call it first.
+        """
+        return key_index.index_pending(self._conn)
+
     def find(self, key_type: str, value: str) -> list[RecordedEntry]:
         """Return every entry that has the search key, in id order."""
+        self.index_pending()
         return self._select(
             "WHERE id IN (SELECT entry_id FROM journal_keys"
             " WHERE key_type = ? AND key_value = ?)",
@@ -195,6 +193,8 @@ class Journal:
         all_keys = list(keys)
         if entry.package_id:
             all_keys.append(("package_id", entry.package_id))
+        # Serialized once: this text is stored, hashed and returned as is.
+        details = jsonio.dumps(entry.details, sort_keys=True)
         recorded = RecordedEntry(
             id=head_id + 1,
             direction=entry.direction,
@@ -213,22 +213,27 @@ class Journal:
             archive_path=entry.archive_path,
             reply_path=entry.reply_path,
             reply_sha256=entry.reply_sha256,
-            details=_round_trip(entry.details),
-            keys=normalize_keys(all_keys),
+            details_json=details,
+            keys_json=keys_json(normalized_values(all_keys)),
             prev_hash=head_hash,
             entry_hash="",
             pruned_at=None,
         )
         entry_hash = compute_entry_hash(head_hash, recorded.hashed_fields())
         self._insert(recorded, entry_hash)
+        key_index.add_pending(self._conn, recorded.id)
         log.debug("journal entry %d %s %s", recorded.id, entry.outcome, entry.file_name)
         return replace(recorded, entry_hash=entry_hash)
 
     def _insert(self, entry: RecordedEntry, entry_hash: str) -> None:
-        keys = jsonio.dumps(entry.keys).decode()
+        # ``CAST(? AS TEXT)`` stores UTF-8 bytes as text without a round trip
+        # through a Python string.
+        values = ", ".join(
+            "CAST(? AS TEXT)" if column in _JSON_TEXT_COLUMNS else "?"
+            for column in _COLUMNS.split(", ")
+        )
         self._conn.execute(
-            f"INSERT INTO journal_entries ({_COLUMNS})"  # noqa: S608
-            f" VALUES ({_placeholders(range(22))})",
+            f"INSERT INTO journal_entries ({_COLUMNS}) VALUES ({values})",  # noqa: S608
             (
                 entry.id,
                 entry.direction,
@@ -247,21 +252,12 @@ class Journal:
                 entry.archive_path,
                 entry.reply_path,
                 entry.reply_sha256,
-                jsonio.dumps(entry.details, sort_keys=True).decode(),
-                keys,
+                entry.details_json,
+                entry.keys_json,
                 entry.prev_hash,
                 entry_hash,
                 None,
             ),
-        )
-        # SQLite unpacks the pairs from the JSON text of the ``keys`` column:
-        # for the 370,000 keys of a large package this is faster than binding
-        # one row at a time with ``executemany``.
-        self._conn.execute(
-            "INSERT INTO journal_keys (key_type, key_value, entry_id)"
-            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?"
-            " FROM json_each(?)",
-            (entry.id, keys),
         )
 
     def _select(self, where: str, params: Sequence[Any]) -> list[RecordedEntry]:
@@ -278,9 +274,9 @@ class Journal:
 
         ``find`` searches ``journal_keys``, but only the ``keys`` column is
         hashed, so an edited, added or removed search row shows only here.
+        Pending entries are indexed first.
         """
-        rows = self._conn.execute(_MISMATCHED_KEYS).fetchall()
-        return [int(row[0]) for row in rows]
+        return key_index.mismatched_keys(self._conn)
 
 
 def _from_row(row: sqlite3.Row) -> RecordedEntry:
@@ -297,38 +293,17 @@ def _from_row(row: sqlite3.Row) -> RecordedEntry:
         received_at=row["received_at"],
         processed_at=row["processed_at"],
         outcome=row["outcome"],
-        counts=_loads_column(row["counts"]),
-        errors=_loads_column(row["errors"]),
+        counts=loads_column(row["counts"]),
+        errors=loads_column(row["errors"]),
         archive_path=row["archive_path"],
         reply_path=row["reply_path"],
         reply_sha256=row["reply_sha256"],
-        details=_loads_column(row["details"]),
-        keys=_keys_column(row["keys"]),
+        details_json=row["details"],
+        keys_json=row["keys"],
         prev_hash=row["prev_hash"],
         entry_hash=row["entry_hash"],
         pruned_at=row["pruned_at"],
     )
-
-
-def _loads_column(text: str) -> Any:
-    # Text that is no longer JSON was edited by hand; keeping it as a string
-    # lets ``verify`` report the entry as altered instead of failing.
-    try:
-        return jsonio.loads(text)
-    except jsonio.JSONDecodeError:
-        return text
-
-
-def _keys_column(text: str) -> Any:
-    # Pairs come back as tuples, as ``normalize_keys`` makes them. An edited
-    # value that is not a list of pairs is kept as read, so that its hash no
-    # longer matches and ``verify`` reports the entry as altered.
-    loaded = _loads_column(text)
-    if isinstance(loaded, list) and all(
-        isinstance(pair, list) and len(pair) == 2 for pair in loaded
-    ):
-        return tuple(map(tuple, loaded))
-    return loaded
 
 
 def _round_trip(value: Any) -> Any:

@@ -51,4 +51,9 @@ JOURNAL_MIGRATIONS: list[Migration] = [
         PRIMARY KEY (key_type, key_value, entry_id)
     ) WITHOUT ROWID;
     """,
+    """
+    -- Entries recorded but whose keys are not yet in journal_keys. Entries
+    -- recorded before this table have their rows already, so it starts empty.
+    CREATE TABLE journal_keys_pending (entry_id INTEGER PRIMARY KEY);
+    """,
 ]

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from exchange.archive._files import sha256_bytes, write_once
+from exchange.archive._files import link_once, sha256_bytes, write_once
 from exchange.archive._time import Clock, utc_now
 from exchange.archive.names import archive_name, safe_base_name
 
@@ -33,6 +33,10 @@ OUTGOING_FOLDER = "outgoing"
 CHAIN_HEADS_FOLDER = "chain-heads"
 REPLY_INFIX = ".reply."
 
+# Outgoing files remembered for ``store_reply``: one pass queues a receipt
+# and a few follow-ups before the receipt is archived beside its file.
+_REMEMBERED_OUTGOING = 64
+
 
 class Archive:
     """The archive and error folders, written once and never rewritten."""
@@ -41,6 +45,9 @@ class Archive:
         self.root = root
         self.errors_root = errors_root
         self._clock = clock
+        # Outgoing files this object stored, by SHA-256: a receipt archived
+        # again beside its incoming file is hard-linked to this copy.
+        self._outgoing: dict[str, Path] = {}
 
     def store_incoming(
         self,
@@ -62,7 +69,7 @@ class Archive:
         digest = _checked_sha256(data, sha256)
         root = self.errors_root if outcome == "rejected" else self.root
         path = root / self._day_folder() / archive_name(name, digest)
-        if write_once(path, data):
+        if write_once(path, data, digest):
             stamp = received_at.timestamp()
             os.utime(path, (stamp, stamp))
             log.info("archived %s (%s) as %s", safe_base_name(name), outcome, path)
@@ -73,12 +80,17 @@ class Archive:
 
         The reply is named ``<archived name>.reply.<reply name>``, so a
         sorted listing shows each file followed by the reply written for it.
+        A reply that this object stored as an outgoing file is hard-linked to
+        that copy where the file system allows, instead of written again.
         """
         self._check_inside(incoming_path)
         path = incoming_path.with_name(
             f"{incoming_path.name}{REPLY_INFIX}{safe_base_name(reply_name)}"
         )
-        write_once(path, data)
+        digest = sha256_bytes(data)
+        stored = self._outgoing.get(digest)
+        if stored is None or not link_once(stored, path, digest):
+            write_once(path, data, digest)
         return path
 
     def store_outgoing(self, name: str, data: bytes, sha256: str) -> Path:
@@ -86,8 +98,11 @@ class Archive:
         digest = _checked_sha256(data, sha256)
         folder = self.root / OUTGOING_FOLDER / self._day_folder()
         path = folder / archive_name(name, digest)
-        if write_once(path, data):
+        if write_once(path, data, digest):
             log.info("archived outgoing %s as %s", safe_base_name(name), path)
+        self._outgoing[digest] = path
+        if len(self._outgoing) > _REMEMBERED_OUTGOING:
+            del self._outgoing[next(iter(self._outgoing))]
         return path
 
     def relative(self, path: Path) -> str:

@@ -149,6 +149,7 @@ class Daemon:
                 break
             delay = min(task.due_at for task in self.tasks) - self.clock()
             if delay > 0:
+                self.runtime.journal.index_pending()
                 self.wake.wait(delay)
                 self.wake.clear()
         return EXIT_OK

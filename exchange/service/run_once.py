@@ -179,4 +179,5 @@ def run_once(runtime: Runtime, *, wait: bool = True, export: bool = True) -> Run
         export_counterparties(runtime, report)
     if provider.unavailable is not None:
         report.raise_code(EXIT_UNAVAILABLE)
+    runtime.journal.index_pending()
     return report

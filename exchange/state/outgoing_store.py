@@ -36,7 +36,28 @@ MIGRATIONS = [
     CREATE INDEX outgoing_undelivered ON outgoing (delivered_at);
     CREATE UNIQUE INDEX outgoing_package_id ON outgoing (package_id)
     """,
+    # Delivery marks live in a narrow table of their own, because updating a
+    # column of ``outgoing`` makes SQLite rewrite the whole record, package
+    # bytes included (20 MB for a receipt of 100,000 orders). The
+    # ``delivered_at`` column of ``outgoing`` is no longer written.
+    """
+    CREATE TABLE outgoing_status (
+        sender TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        delivered_at TEXT,
+        PRIMARY KEY (sender, number)
+    ) WITHOUT ROWID;
+    CREATE INDEX outgoing_status_undelivered ON outgoing_status (sender, number)
+        WHERE delivered_at IS NULL;
+    INSERT INTO outgoing_status (sender, number, delivered_at)
+        SELECT sender, number, delivered_at FROM outgoing
+    """,
 ]
+
+# Columns of a stored package, for ``_package``.
+_PACKAGE_COLUMNS = (
+    "outgoing.sender, outgoing.number, kind, name, package_id, in_reply_to, data"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +108,25 @@ class OutgoingStore:
                 created_at.isoformat(),
             ),
         )
+        self.conn.execute(
+            "INSERT INTO outgoing_status (sender, number) VALUES (?, ?)",
+            (package.sender, package.number),
+        )
 
     def undelivered(self) -> list[OutgoingPackage]:
         """Return the packages stored but not yet written, oldest first."""
         rows = self.conn.execute(
-            "SELECT * FROM outgoing WHERE delivered_at IS NULL ORDER BY sender, number"
+            f"SELECT {_PACKAGE_COLUMNS} FROM outgoing_status"  # noqa: S608
+            " JOIN outgoing USING (sender, number)"
+            " WHERE outgoing_status.delivered_at IS NULL"
+            " ORDER BY outgoing.sender, outgoing.number"
         )
         return [_package(row) for row in rows]
 
     def undelivered_numbers(self) -> list[tuple[str, int]]:
         """Return (sender, number) of the packages not yet written, oldest first."""
         rows = self.conn.execute(
-            "SELECT sender, number FROM outgoing WHERE delivered_at IS NULL"
+            "SELECT sender, number FROM outgoing_status WHERE delivered_at IS NULL"
             " ORDER BY sender, number"
         )
         return [(str(sender), int(number)) for sender, number in rows]
@@ -113,7 +141,8 @@ class OutgoingStore:
     def mark_delivered(self, sender: str, number: int, when: datetime) -> None:
         """Record that the package's file is in the outbox."""
         self.conn.execute(
-            "UPDATE outgoing SET delivered_at = ? WHERE sender = ? AND number = ?",
+            "UPDATE outgoing_status SET delivered_at = ?"
+            " WHERE sender = ? AND number = ?",
             (when.isoformat(), sender, number),
         )
 

@@ -70,10 +70,10 @@ def test_hash_formula(journal: Journal, clock: FixedClock) -> None:
         "reply_path": "",
         "reply_sha256": "",
         "details": [{"ref": "r", "status": "updated"}],
-        "keys": [
-            ["deal_id", "4711"],
-            ["package_id", "0b7e5a3c-1d2e-4f60-8a9b-000000000001"],
-        ],
+        "keys": {
+            "deal_id": ["4711"],
+            "package_id": ["0b7e5a3c-1d2e-4f60-8a9b-000000000001"],
+        },
     }
     canonical = jsonio.dumps(fields, sort_keys=True)
     assert b" " not in canonical
@@ -283,4 +283,4 @@ def test_journal_tables_migrated(conn: sqlite3.Connection) -> None:
     row = conn.execute(
         "SELECT version FROM schema_versions WHERE component = 'journal'"
     ).fetchone()
-    assert row[0] == 1
+    assert row[0] == 2

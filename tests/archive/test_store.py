@@ -249,3 +249,22 @@ def test_no_temporary_files_left(archive: Archive) -> None:
         "x.json", data, sha(data), outcome="applied", received_at=RECEIVED
     )
     assert [child.name for child in path.parent.iterdir()] == [path.name]
+
+
+def test_reply_linked_to_outgoing_copy(archive: Archive) -> None:
+    """A reply already stored as outgoing is archived as a hard link, not a copy."""
+    data = b'{"kind":"orders_receipt"}'
+    digest = hashlib.sha256(data).hexdigest()
+    outgoing = archive.store_outgoing("orders_receipt_B24_1.json", data, digest)
+    incoming = archive.store_incoming(
+        "orders_TMS_1.json",
+        b"{}",
+        hashlib.sha256(b"{}").hexdigest(),
+        outcome="applied",
+        received_at=datetime(2026, 3, 14, tzinfo=UTC),
+    )
+
+    reply = archive.store_reply(incoming, "orders_receipt_B24_1.json", data)
+
+    assert reply.read_bytes() == data
+    assert reply.stat().st_ino == outgoing.stat().st_ino

@@ -14,12 +14,14 @@ from tests.archive.conftest import FixedClock, Roots, record_package
 
 @pytest.fixture
 def recorded(archive: Archive, journal: Journal) -> list[RecordedEntry]:
-    """Three archived packages, the second one rejected."""
-    return [
+    """Three archived packages, the second one rejected, their keys indexed."""
+    entries = [
         record_package(archive, journal, 1),
         record_package(archive, journal, 2, outcome="rejected"),
         record_package(archive, journal, 3),
     ]
+    journal.index_pending()
+    return entries
 
 
 @pytest.fixture

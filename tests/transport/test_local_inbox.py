@@ -1,15 +1,22 @@
-"""Local inbox: completeness rules, filtering, ordering and errors."""
+"""Local inbox and outbox: completeness, ordering, delivery and errors."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from exchange.archive import Archive, Journal
 from exchange.errors import TransportError
+from exchange.outbox.delivery import Outbox
+from exchange.state import outgoing_store
+from exchange.state.db import connect, migrate
+from exchange.state.outgoing_store import OutgoingStore
 from exchange.transport.local import LocalInbox, LocalOutbox
 
 if TYPE_CHECKING:
@@ -274,3 +281,67 @@ def test_outbox_missing_folder_raises(tmp_path: Path) -> None:
 
     with pytest.raises(TransportError, match="unreachable"):
         outbox.write("receipt_A_1.json", b"{}")
+
+
+def _outbox(tmp_path: Path) -> tuple[Outbox, sqlite3.Connection]:
+    conn = connect(tmp_path / "state.sqlite3")
+    (tmp_path / "out").mkdir(exist_ok=True)
+    outbox = Outbox(
+        OutgoingStore(conn),
+        LocalOutbox(tmp_path / "out"),
+        Archive(tmp_path / "archive", tmp_path / "errors"),
+        Journal(conn),
+        node="B24",
+        zone=ZoneInfo("Europe/Moscow"),
+    )
+    return outbox, conn
+
+
+def test_delivery_mark_leaves_package_row(tmp_path: Path) -> None:
+    """Delivering marks the narrow status row and never rewrites the bytes' row."""
+    outbox, conn = _outbox(tmp_path)
+    package = outbox.compose("rejection", {"count": 0, "errors": []})
+    conn.execute(
+        "CREATE TRIGGER no_update BEFORE UPDATE ON outgoing"
+        " BEGIN SELECT RAISE(ABORT, 'outgoing row rewritten'); END"
+    )
+
+    written = outbox.deliver()
+
+    assert [p.name for p in written] == [package.name]
+    assert (tmp_path / "out" / package.name).read_bytes() == package.data
+    assert outbox.store.undelivered_numbers() == []
+    conn.close()
+
+
+def test_queued_package_delivered_after_restart(tmp_path: Path) -> None:
+    """A package stored before a crash is delivered later with the same bytes."""
+    outbox, conn = _outbox(tmp_path)
+    package = outbox.compose("rejection", {"count": 0, "errors": []})
+    conn.close()
+
+    restarted, conn = _outbox(tmp_path)
+    written = restarted.deliver()
+
+    assert [p.data for p in written] == [package.data]
+    assert (tmp_path / "out" / package.name).read_bytes() == package.data
+    assert restarted.deliver() == []
+    conn.close()
+
+
+def test_old_delivery_marks_migrated(tmp_path: Path) -> None:
+    """Packages marked delivered in the first schema stay delivered."""
+    conn = connect(tmp_path / "state.sqlite3")
+    migrate(conn, "outgoing", outgoing_store.MIGRATIONS[:1])
+    for number, delivered in ((1, "2026-03-14T09:00:00+00:00"), (2, None)):
+        conn.execute(
+            "INSERT INTO outgoing VALUES ('B24', ?, 'rejection', ?, ?, '', x'7b7d',"
+            " '2026-03-14T08:00:00+00:00', ?)",
+            (number, f"rejection_B24_{number}.json", f"id-{number}", delivered),
+        )
+
+    store = OutgoingStore(conn)
+
+    assert store.undelivered_numbers() == [("B24", 2)]
+    assert [package.number for package in store.undelivered()] == [2]
+    conn.close()

@@ -1,0 +1,162 @@
+"""Search keys of journal entries: their types, normal form and stored JSON.
+
+An entry's keys are stored, and hashed, as one JSON object that maps each
+key type to its distinct normalized values in the order first given, for
+example ``{"deal_id": ["4711"], "order_ref": ["9a0c...", "6f1e..."]}``.
+The values are not sorted because sorting 100,000 random references costs
+more than the rest of the entry, and nothing depends on their order.
+Entries written before this form store a sorted list of ``[type, value]``
+pairs; both forms read back as pairs.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby, repeat
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from exchange import jsonio
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+KEY_TYPES: tuple[str, ...] = (
+    "order_number",
+    "document_number",
+    "deal_id",
+    "inn",
+    "order_ref",
+    "package_id",
+)
+
+KeyPairs = tuple[tuple[str, str], ...]
+
+
+def normalize_key(key_type: str, value: str) -> str:
+    """Return ``value`` in the form keys are stored and searched in.
+
+    Numbers are trimmed (1C compares document numbers after trimming), an
+    INN loses all white space, and references and package ids are
+    lower-cased because UUIDs compare case-insensitively. Raises
+    ``ValueError`` for an unknown key type.
+    """
+    return _normalizer(key_type)(value)
+
+
+def normalize_keys(keys: Iterable[tuple[str, str]]) -> KeyPairs:
+    """Return the distinct non-empty keys, normalized and sorted."""
+    pairs: list[tuple[str, str]] = []
+    for key_type, values in normalized_values(keys).items():
+        pairs.extend(zip(repeat(key_type), sorted(values), strict=False))
+    return tuple(pairs)
+
+
+def normalized_values(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Return the distinct non-empty values of each key type, types sorted.
+
+    Values keep the order in which they are first given. This is the stored
+    form of an entry's keys. Raises ``ValueError`` for an unknown key type.
+    """
+    raw: dict[str, list[str]] = {}
+    # Keys listed type by type form few groups, each copied into its list in C.
+    for key_type, group in groupby(keys, itemgetter(0)):
+        raw.setdefault(key_type, []).extend(map(itemgetter(1), group))
+    by_type: dict[str, list[str]] = {}
+    for key_type in sorted(raw):
+        distinct = dict.fromkeys(_normalize_all(key_type, raw[key_type]))
+        distinct.pop("", None)
+        if distinct:
+            by_type[key_type] = list(distinct)
+    return by_type
+
+
+def keys_json(by_type: Mapping[str, list[str]]) -> bytes:
+    """Return the stored JSON text of keys from ``normalized_values``, UTF-8."""
+    return jsonio.dumps(by_type)
+
+
+def parse_keys(loaded: Any) -> KeyPairs | Any:
+    """Return the pairs of a parsed ``keys`` column, in stored order.
+
+    Both stored forms are read. A value of neither form was edited by hand
+    and is returned as it is, so the entry's hash no longer matches.
+    """
+    if isinstance(loaded, dict) and all(
+        isinstance(values, list) for values in loaded.values()
+    ):
+        pairs: list[tuple[str, str]] = []
+        for key_type, values in loaded.items():
+            pairs.extend(zip(repeat(key_type), values, strict=False))
+        return tuple(pairs)
+    if isinstance(loaded, list) and all(
+        isinstance(pair, list) and len(pair) == 2 for pair in loaded
+    ):
+        return tuple(map(tuple, loaded))
+    return loaded
+
+
+def order_keys(results: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """Return the search keys of an orders receipt's per-order results.
+
+    Each result may carry ``number``, ``document_number``, ``deal_id`` and
+    ``ref``, as in an ``orders_receipt``.
+    """
+    keys: list[tuple[str, str]] = []
+    for result in results:
+        keys.extend(
+            (key_type, str(result[name]))
+            for name, key_type in _ORDER_FIELDS
+            if result.get(name) not in (None, "")
+        )
+    return keys
+
+
+def counterparty_keys(results: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """Return the INN keys of counterparty records or results."""
+    return [("inn", str(result["inn"])) for result in results if result.get("inn")]
+
+
+def _normalize_all(key_type: str, values: list[str]) -> Iterable[str]:
+    # The same rules as ``normalize_key``, applied with C-level ``map`` calls
+    # instead of one Python call per value.
+    _check_type(key_type)
+    if key_type == "inn":
+        return map(_without_white_space, values)
+    stripped = map(str.strip, values)
+    if key_type in _LOWER_CASE_TYPES:
+        return map(str.lower, stripped)
+    return stripped
+
+
+def _normalizer(key_type: str) -> Callable[[str], str]:
+    _check_type(key_type)
+    if key_type == "inn":
+        return _without_white_space
+    if key_type in _LOWER_CASE_TYPES:
+        return _stripped_lower
+    return str.strip
+
+
+def _check_type(key_type: str) -> None:
+    if key_type not in KEY_TYPES:
+        raise ValueError(
+            f"unknown journal key type {key_type!r}; use one of {KEY_TYPES}"
+        )
+
+
+def _without_white_space(value: str) -> str:
+    return "".join(value.split())
+
+
+def _stripped_lower(value: str) -> str:
+    return value.strip().lower()
+
+
+_LOWER_CASE_TYPES = frozenset({"order_ref", "package_id"})
+
+_ORDER_FIELDS = (
+    ("number", "order_number"),
+    ("document_number", "document_number"),
+    ("deal_id", "deal_id"),
+    ("ref", "order_ref"),
+)
