@@ -134,7 +134,10 @@ class TopEvaluator:
         unknown = set(counting.values()).difference(sharing)
         shared = {**sharing, **self.store.counting_tops_with_numbers(unknown)}
         for top, number in list(counting.items()):
-            others = [ref for ref in shared.get(number, []) if ref != top]
+            refs = shared.get(number)
+            if not refs or (len(refs) == 1 and refs[0] == top):
+                continue
+            others = [ref for ref in refs if ref != top]
             if others:
                 names = ", ".join(numbers.get(ref, ref) for ref in others)
                 result.outcomes[top] = TopOutcome(

@@ -23,6 +23,7 @@ from exchange.rules.order_facts import DealValues, Facts
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from datetime import date
 
 
 class OrderTree:
@@ -32,7 +33,7 @@ class OrderTree:
     their results for the lifetime of the object.
     """
 
-    __slots__ = ("_children", "_included", "_orders", "_rollups", "_tops")
+    __slots__ = ("_children", "_included", "_orders", "_rollups", "_tops", "_values")
 
     def __init__(self, orders: Iterable[Facts]) -> None:
         """Index the orders. Raise ValueError when a ref occurs twice."""
@@ -43,6 +44,7 @@ class OrderTree:
         self._included: dict[str, list[Facts]] = {}
         self._tops: dict[str, str | None] = {}
         self._rollups: dict[str, DealValues] = {}
+        self._values: dict[tuple[PaymentStatus, date | None], DealValues] = {}
 
         for order in orders:
             if order.ref in self._orders:
@@ -147,7 +149,7 @@ class OrderTree:
         order = self._orders[ref]
         if ref not in self._included:
             # Most orders have no included sub-orders: skip the walk.
-            values = _own_values(order)
+            values = self._own_values(order)
             self._rollups[ref] = values
             return values
 
@@ -163,7 +165,7 @@ class OrderTree:
                 if child.ref in self._rollups:
                     continue
                 if child.ref not in self._included:
-                    self._rollups[child.ref] = _own_values(child)
+                    self._rollups[child.ref] = self._own_values(child)
                     continue
                 if child.ref in entered:
                     raise ValueError(f"order {child.ref} is in a parent cycle")
@@ -178,6 +180,18 @@ class OrderTree:
 
         return self._rollups[ref]
 
+    def _own_values(self, order: Facts) -> DealValues:
+        """Return the values an order sends by itself: its status and date.
+
+        Orders share a few statuses and dates, so equal values are one
+        object, built once per tree.
+        """
+        key = (order.payment_status or PaymentStatus.NOT_PAID, order.realization_date)
+        values = self._values.get(key)
+        if values is None:
+            values = self._values[key] = DealValues(*key)
+        return values
+
     def _combine(self, ref: str) -> DealValues:
         values = [self._rollups[child.ref] for child in self._included[ref]]
 
@@ -189,13 +203,6 @@ class OrderTree:
         latest = max(known_dates) if len(known_dates) == len(dates) else None
 
         return DealValues(payment_status=status, realization_date=latest)
-
-
-def _own_values(order: Facts) -> DealValues:
-    return DealValues(
-        payment_status=order.payment_status or PaymentStatus.NOT_PAID,
-        realization_date=order.realization_date,
-    )
 
 
 def affected_tops(tree: OrderTree, previous: Mapping[str, Facts | None]) -> set[str]:
@@ -216,6 +223,10 @@ def affected_tops(tree: OrderTree, previous: Mapping[str, Facts | None]) -> set[
     """
     tops: set[str] = set()
     for ref, before in previous.items():
+        if before is None and tree.is_top(ref):
+            # A new top-level order: the common case of a large package.
+            tops.add(ref)
+            continue
         new_top = tree.top_of(ref)
         if new_top is not None:
             tops.add(new_top)

