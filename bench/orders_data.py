@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -23,6 +24,16 @@ EMPTY_DATE = "0001-01-01T00:00:00"
 def document_number(index: int) -> str:
     """Return the Номер документа of deal and order ``index``."""
     return f"ТЛ-{index:06d}"
+
+
+def order_ref(index: int) -> str:
+    """Return the reference of order ``index``: random-looking and repeatable.
+
+    1C's references are random UUIDs, so consecutive orders land far apart
+    in any index by reference, as they do here.
+    """
+    digest = hashlib.sha256(index.to_bytes(8, "big")).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def make_portal_seed(deals: int) -> dict[str, Any]:
@@ -50,7 +61,7 @@ def _order(
     index: int, number: str, parent: str, status: str, day: str
 ) -> dict[str, Any]:
     return {
-        "ref": str(uuid.UUID(int=index + 1, version=4)),
+        "ref": order_ref(index),
         "number": f"ТЛ00-{index:06d}",
         "date": "2026-11-02T09:00:00",
         "document_number": number,

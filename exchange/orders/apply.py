@@ -241,9 +241,10 @@ def _affected(
         numbers=numbers,
     )
     tree = OrderTree(known.values())
-    changes = {
-        ref: (previous[ref].facts if ref in previous else None) for ref in accepted
-    }
+    changes: dict[str, Facts | None] = dict.fromkeys(accepted)
+    for ref, stored in previous.items():
+        if ref in changes:
+            changes[ref] = stored.facts
     family_tops = affected_tops(tree, changes)
     sharing = _sharing(store, accepted, previous)
     tops = set(family_tops)
@@ -254,7 +255,7 @@ def _affected(
     # for a parent the package brings.
     extra = store.orders(tops.difference(known))
     skip = set(known).union(extra)
-    below = store.stored_below([*tops, *accepted], skip=skip)
+    below = store.stored_below(tops.union(accepted), skip=skip)
     if extra or below:
         added = [*extra.values(), *below.values()]
         numbers.update((stored.facts.ref, stored.number) for stored in added)

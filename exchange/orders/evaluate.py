@@ -33,7 +33,10 @@ from exchange.state.orders_store import DealState, OrdersStore
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass takes about four times as long to build
+# (each field goes through ``object.__setattr__``), and a large package builds
+# one of these per order. Nothing changes one after it is built.
+@dataclass(slots=True)
 class TopOutcome:
     """The receipt status of one top-level order and whether to retry it."""
 

@@ -18,7 +18,10 @@ PAYMENT_ITEM = "payment_status_item"
 REALIZATION_DATE = "realization_date"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass takes about four times as long to build
+# (each field goes through ``object.__setattr__``), and a large package builds
+# one of these per order. Nothing changes one after it is built.
+@dataclass(slots=True)
 class FoundDeal:
     """A deal found by its document number, with its current field values."""
 
@@ -26,7 +29,8 @@ class FoundDeal:
     state: DealState
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the reason given at ``FoundDeal``.
+@dataclass(slots=True)
 class PlannedUpdate:
     """The fields to change on one deal: ``PAYMENT_ITEM`` and/or ``REALIZATION_DATE``.
 

@@ -18,7 +18,10 @@ from exchange.orders.evaluate import TopOutcome
 from exchange.state.orders_store import OrderReport, OrdersStore, OutcomeRow
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass takes about four times as long to build
+# (each field goes through ``object.__setattr__``), and a large package builds
+# one of these per order. Nothing changes one after it is built.
+@dataclass(slots=True)
 class ReceiptRow:
     """One entry of ``results`` in an ``orders_receipt``.
 

@@ -212,7 +212,10 @@ class PackageRecord:
     state: str
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass takes about four times as long to build
+# (each field goes through ``object.__setattr__``), and a large package builds
+# one of these per order. Nothing changes one after it is built.
+@dataclass(slots=True)
 class OrderReport:
     """The status an order was last reported with, and in which package."""
 
@@ -227,7 +230,8 @@ class OrderReport:
     recheck: bool
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the reason given at ``OrderReport``.
+@dataclass(slots=True)
 class DealState:
     """Values of a deal's two fields as last sent or read (item ID, ISO date)."""
 

@@ -101,6 +101,53 @@ def test_outage_mid_run_resumes(
     assert {row["status"] for row in followup["results"]} == {"updated"}
 
 
+class _Killed(BaseException):
+    """Stands for the process dying: nothing after it runs in this process."""
+
+
+def test_batches_logged_before_a_crash_are_recorded_once(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """Answers logged before a crash are recorded on restart and not sent again."""
+    emulator = small_portal(MANY)
+    service = exchange_factory(emulator)
+    first = _many_orders(1)
+    service.put(first)
+    original = OrdersStore.log_batch
+    logged = 0
+
+    def crash_after_second(store: OrdersStore, data: str) -> int:
+        nonlocal logged
+        seq = original(store, data)
+        logged += 1
+        if logged == 2:
+            raise _Killed
+        return seq
+
+    def skipped(*args: object) -> dict[str, object]:
+        # The process died before the answers were recorded.
+        return {}
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OrdersStore, "log_batch", crash_after_second)
+        patch.setattr(evaluate, "record_batches", skipped)
+        with pytest.raises(_Killed):
+            service.run()
+
+    assert sum(service.updates.values()) == 100
+    assert service.new_receipts() == []
+
+    report = service.run()
+
+    assert report.exit_code == 0
+    assert all(count == 1 for count in service.updates.values())
+    assert len(service.updates) == 120
+    (receipt,) = service.new_receipts()
+    assert receipt["in_reply_to"] == first["package_id"]
+    rows = rows_by_number(receipt)
+    assert {rows[f"O{deal_id}"]["status"] for deal_id in MANY} == {"updated"}
+
+
 def test_outage_before_lookup_pending(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
