@@ -11,8 +11,13 @@ from exchange.archive.entry import KEY_TYPES, normalize_key, normalize_keys
 from exchange.orders.evaluate import encode_answers, record_logged_batches
 from exchange.orders.port import UpdateFailure
 from exchange.orders.reports import ReportBook
-from exchange.state.db import connect
-from exchange.state.orders_store import DealState, OrdersStore, PackageRecord
+from exchange.state.db import connect, migrate
+from exchange.state.orders_store import (
+    MIGRATIONS,
+    DealState,
+    OrdersStore,
+    PackageRecord,
+)
 
 
 def test_remember_sent_replaces_read_values(tmp_path: Path) -> None:
@@ -108,3 +113,33 @@ def test_normalize_keys_matches_single_keys(keys: list[tuple[str, str]]) -> None
         }
     )
     assert normalize_keys(keys) == tuple(expected)
+
+
+def test_migration_moves_reports_into_order_rows(tmp_path: Path) -> None:
+    """A database of the previous schema keeps every order and its report."""
+    conn = connect(tmp_path / "state.sqlite3")
+    migrate(conn, "orders", MIGRATIONS[:2])
+    conn.execute(
+        "INSERT INTO orders VALUES ('a', NULL, '1', 'ТЛ-1', 'НеОплачен', NULL,"
+        " 0, 1, NULL, 'TMS', 1, 'p-1')"
+    )
+    conn.execute(
+        "INSERT INTO orders VALUES ('b', 'a', '2', NULL, NULL, '2026-11-20',"
+        " 0, 1, NULL, 'TMS', 1, 'p-1')"
+    )
+    conn.execute(
+        "INSERT INTO order_reports VALUES ('a', 'p-1', '1', 'ТЛ-1', 'pending',"
+        " NULL, 'no deal yet', 0, 1)"
+    )
+
+    store = OrdersStore(conn)
+
+    reports = store.reports(["a", "b"])
+    assert (reports["a"].status, reports["a"].message) == ("pending", "no deal yet")
+    assert reports["a"].recheck
+    # An order without a report (none is written so) is checked again.
+    assert (reports["b"].status, reports["b"].recheck) == ("pending", True)
+    assert [r.ref for r in store.reports_to_recheck()] == ["a", "b"]
+    assert store.orders(["b"])["b"].facts.parent_ref == "a"
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert "order_reports" not in tables
