@@ -17,6 +17,7 @@ from exchange.counterparties.store import CounterpartyStore, ItemExport
 from exchange.outbox.documents import envelope
 from exchange.rules.counterparty_match import CatalogIndex
 from exchange.state.db import transaction
+from exchange.state.outgoing_store import OutgoingPackage
 
 if TYPE_CHECKING:
     from exchange.service.runtime import Runtime
@@ -84,14 +85,11 @@ def export_counterparties(
     _check_body(runtime, body)
 
     inns = dict.fromkeys(record.inn for record in built if record.inn)
-    package = runtime.outbox.compose(
-        KIND, body, keys=tuple(("inn", inn) for inn in inns)
-    )
-    # NOTE: compose commits the package in its own transaction, so a crash
-    # before the next one leaves the package queued but the export
-    # unrecorded, and the next run sends these items once more.
     warnings = sum(len(record.warnings) for record in built)
-    with transaction(runtime.conn):
+
+    def record_export(package: OutgoingPackage) -> None:
+        # Committed with the queued package: a crash leaves both or neither,
+        # so an exported item is never sent again as not yet exported.
         store.record_export(
             package_id=package.package_id,
             package_name=package.name,
@@ -104,6 +102,10 @@ def export_counterparties(
         store.record_run(
             now=moment, package_name=package.name, records=len(built), warnings=warnings
         )
+
+    package = runtime.outbox.compose(
+        KIND, body, keys=tuple(("inn", inn) for inn in inns), record=record_export
+    )
     runtime.outbox.deliver()
     for item, reason in due:
         log.info(

@@ -70,10 +70,14 @@ class Outbox:
         *,
         in_reply_to: str = "",
         keys: Sequence[tuple[str, str]] = (),
+        record: Callable[[OutgoingPackage], None] | None = None,
     ) -> OutgoingPackage:
         """Number a package, store it for delivery and return it.
 
         ``keys`` are journal search keys recorded when it is delivered.
+        ``record``, when given, runs inside the transaction that queues the
+        package, so what the caller records about it (an export, say) is
+        committed together with it or not at all.
         """
         now = self.clock()
         with transaction(self.store.conn):
@@ -91,6 +95,8 @@ class Outbox:
                 data=data,
             )
             self.store.enqueue(package, now)
+            if record is not None:
+                record(package)
             self._keys[(self.node, number)] = tuple(keys)
         self._composed[(self.node, number)] = package
         return package

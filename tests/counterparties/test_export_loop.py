@@ -399,3 +399,24 @@ def test_receipt_for_unknown_package_raises(setup: Setup) -> None:
 
     assert "6b1f0c52-6c4a-4d7e-9c1a-2f8e0d4b7a11" in str(caught.value)
     assert setup.emulator.portal.companies[HEAD_OFFICE][REF] in (None, "")
+
+
+def test_export_record_fails_with_its_package(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure while recording an export leaves no package and no export."""
+    _flag_all(setup)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CounterpartyStore, "record_export", broken)
+        with pytest.raises(OSError, match="disk full"):
+            _export(setup)
+
+    assert setup.outbox_files() == []
+    outcome = _export(setup)
+    assert [path.name for path in setup.outbox_files()] == ["counterparties_B24_1.json"]
+    assert outcome.records == 6  # type: ignore[attr-defined]
+    assert _export(setup).package_name is None  # type: ignore[attr-defined]
