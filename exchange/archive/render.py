@@ -15,9 +15,11 @@ from rich.text import Text
 
 from exchange import jsonio
 from exchange.archive.names import escape_control
+from exchange.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from zoneinfo import ZoneInfo
 
     from exchange.archive.entry import RecordedEntry
 
@@ -43,7 +45,7 @@ def make_console() -> Console:
 def entries_table(extra: str | None = None) -> Table:
     # The find table shows the key's status in place of the package counts.
     table = Table(show_edge=False)
-    for header in ("ID", "Processed (UTC)", "Dir", "Kind", "Sender", "No."):
+    for header in ("ID", "Processed", "Dir", "Kind", "Sender", "No."):
         table.add_column(header, no_wrap=True)
     table.add_column("File", min_width=24, overflow="fold")
     table.add_column("Outcome", no_wrap=True)
@@ -51,11 +53,13 @@ def entries_table(extra: str | None = None) -> Table:
     return table
 
 
-def entry_cells(entry: RecordedEntry, last: str | None = None) -> list[Text]:
+def entry_cells(
+    entry: RecordedEntry, zone: ZoneInfo | None, last: str | None = None
+) -> list[Text]:
     outcome = entry.outcome + (" (pruned)" if entry.pruned_at else "")
     values = [
         str(entry.id),
-        entry.processed_at[:16].replace("T", " "),
+        format_timestamp(entry.processed_at, zone),
         entry.direction or "-",
         entry.kind,
         entry.sender,
@@ -73,9 +77,11 @@ def counts_text(counts: Any) -> str:
     return ", ".join(f"{status} {number}" for status, number in sorted(counts.items()))
 
 
-def print_entry(console: Console, entry: RecordedEntry, reply: str | None) -> None:
+def print_entry(
+    console: Console, entry: RecordedEntry, reply: str | None, zone: ZoneInfo | None
+) -> None:
     console.rule(Text(f"Entry {entry.id}"))
-    for label, value in _entry_fields(entry):
+    for label, value in _entry_fields(entry, zone):
         console.print(Text(f"{label + ':':<14} {escape_control(value)}"))
     for error in entry.errors:
         console.print(Text(f"  error: {escape_control(str(error))}"))
@@ -89,15 +95,17 @@ def print_entry(console: Console, entry: RecordedEntry, reply: str | None) -> No
         console.print(Text(text), soft_wrap=True)
 
 
-def _entry_fields(entry: RecordedEntry) -> Iterator[tuple[str, str]]:
+def _entry_fields(
+    entry: RecordedEntry, zone: ZoneInfo | None
+) -> Iterator[tuple[str, str]]:
     yield "Direction", entry.direction or "-"
     yield "File", entry.file_name
     yield "Kind", entry.kind
     yield "Package id", entry.package_id
     yield "Sender", entry.sender
     yield "Number", "" if entry.number is None else str(entry.number)
-    yield "Received", entry.received_at or ""
-    yield "Processed", entry.processed_at
+    yield "Received", format_timestamp(entry.received_at, zone)
+    yield "Processed", format_timestamp(entry.processed_at, zone)
     yield "Outcome", entry.outcome
     yield "Counts", counts_text(entry.counts)
     yield "Size", f"{entry.size} bytes"
@@ -105,7 +113,7 @@ def _entry_fields(entry: RecordedEntry) -> Iterator[tuple[str, str]]:
     yield "Archived as", entry.archive_path
     yield "Entry hash", entry.entry_hash
     if entry.pruned_at:
-        yield "Pruned", entry.pruned_at
+        yield "Pruned", format_timestamp(entry.pruned_at, zone)
 
 
 def _details_table(rows: list[Any]) -> Table:

@@ -48,6 +48,8 @@ class ResolvedDealFields:
     """List item ID for each 1C payment status."""
     timezone: ZoneInfo
     """Time zone of the 1C base: a datetime field gets midnight in it."""
+    list_items: frozenset[str] = frozenset()
+    """IDs of every item of the payment status list when it was read."""
 
     @property
     def select(self) -> list[str]:
@@ -165,6 +167,7 @@ def resolve_deal_fields(
         realization_date_type=date_type,
         payment_status_items=resolved,
         timezone=timezone,
+        list_items=frozenset(item.id for item in items),
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -23,6 +24,7 @@ from exchange.archive.render import (
 )
 from exchange.errors import EXIT_ATTENTION, EXIT_USAGE, ExchangeError
 from exchange.state.db import connect
+from exchange.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -127,9 +129,10 @@ def list_command(
     if as_json:
         _echo_json([entry.to_json() for entry in entries])
         return
+    zone = _display_zone(ctx)
     table = entries_table()
     for entry in entries:
-        table.add_row(*entry_cells(entry))
+        table.add_row(*entry_cells(entry, zone))
     make_console().print(table)
     click.echo(f"{len(entries)} entries")
 
@@ -159,8 +162,9 @@ def show_command(ctx: click.Context, token: str, as_json: bool) -> None:
         )
         return
     output = make_console()
+    zone = _display_zone(ctx)
     for entry in entries:
-        print_entry(output, entry, replies[entry.id])
+        print_entry(output, entry, replies[entry.id], zone)
 
 
 _FIND_OPTIONS = {
@@ -221,9 +225,11 @@ def find_command(
     if not touches:
         click.echo(f"No journal entry mentions {escape_control(value)!r}.")
         return
+    zone = _display_zone(ctx)
     table = entries_table(extra="Status")
     for touch in touches:
-        table.add_row(*entry_cells(touch.entry, ", ".join(touch.statuses)))
+        statuses = ", ".join(touch.statuses)
+        table.add_row(*entry_cells(touch.entry, zone, statuses))
     make_console().print(table)
 
 
@@ -300,10 +306,10 @@ def prune_command(ctx: click.Context, older_than_days: int | None) -> None:
         return
     with _open(ctx) as opened:
         report = prune(opened.conn, opened.archive, older_than_days, datetime.now(UTC))
+    cutoff = format_timestamp(report.cutoff, _display_zone(ctx))
     click.echo(
         f"Pruned {report.files} files ({report.bytes} bytes) of "
-        f"{len(report.entry_ids)} entries processed before "
-        f"{report.cutoff:%Y-%m-%d %H:%M} UTC."
+        f"{len(report.entry_ids)} entries processed before {cutoff}."
     )
     if report.marker_id is not None:
         click.echo(f"Marker entry: {report.marker_id}")
@@ -362,6 +368,19 @@ def _settings_value(ctx: click.Context, pick: Callable[[Any], Any]) -> Any:
         return pick(app.settings())
     except ExchangeError as exc:
         _fail(str(exc), exc.exit_code)
+
+
+def _display_zone(ctx: click.Context) -> ZoneInfo | None:
+    # The audit commands also run on copies named by options alone, so a
+    # configuration that does not load leaves times in UTC instead of failing.
+    app = ctx.find_root().obj
+    if app is None or not hasattr(app, "settings"):
+        return None
+    try:
+        zone: ZoneInfo | None = app.settings().display.zone
+    except ExchangeError:
+        return None
+    return zone
 
 
 def _date(value: datetime | None) -> date | None:

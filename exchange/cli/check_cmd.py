@@ -7,7 +7,7 @@ from rich.markup import escape
 
 from exchange.cli.context import AppContext
 from exchange.cli.output import console
-from exchange.errors import EXIT_ATTENTION, ConfigError
+from exchange.errors import EXIT_ATTENTION, ConfigError, ExchangeError
 
 
 @click.command("check")
@@ -27,8 +27,13 @@ def command(app: AppContext) -> None:
         raise SystemExit(EXIT_ATTENTION) from None
     out.print("[green]ok[/green]     configuration")
     failed = 0
-    for result in run_checks(settings):
-        mark = "[green]ok[/green]    " if result.ok else "[red]failed[/red]"
-        out.print(f"{mark} {result.name}: {escape(result.message)}")
-        failed += not result.ok
+    try:
+        for result in run_checks(settings):
+            mark = "[green]ok[/green]    " if result.ok else "[red]failed[/red]"
+            out.print(f"{mark} {result.name}: {escape(result.message)}")
+            failed += not result.ok
+    except ExchangeError as exc:
+        # A check exits 1 on any failure, never the exit code of a run.
+        out.print(f"[red]failed[/red] check stopped early: {escape(str(exc))}")
+        failed += 1
     raise SystemExit(EXIT_ATTENTION if failed else 0)

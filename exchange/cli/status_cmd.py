@@ -10,6 +10,7 @@ from rich.table import Table
 from exchange.cli.context import AppContext
 from exchange.cli.output import console
 from exchange.state.orders_store import OrderReport
+from exchange.timestamps import format_timestamp
 
 SHOWN = 20
 
@@ -28,6 +29,7 @@ def command(app: AppContext, limit: int) -> None:
     from exchange.service.runtime import Runtime, state_exists
 
     settings = app.settings()
+    zone = settings.display.zone
     out = console()
     if not state_exists(settings):
         out.print(f"no state yet at {settings.paths.state}: nothing was processed")
@@ -56,7 +58,7 @@ def command(app: AppContext, limit: int) -> None:
                 str(row["number"]),
                 row["kind"],
                 row["source_file"],
-                row["received_at"],
+                format_timestamp(row["received_at"], zone),
                 row["state"],
             )
         out.print(table)
@@ -67,9 +69,8 @@ def command(app: AppContext, limit: int) -> None:
             first = entry.errors[0] if entry.errors else ""
             prefix = f"{entry.file_name}: "
             first = first.removeprefix(prefix)
-            out.print(
-                f"  {entry.processed_at} {escape(entry.file_name)}: {escape(first)}"
-            )
+            processed = format_timestamp(entry.processed_at, zone)
+            out.print(f"  {processed} {escape(entry.file_name)}: {escape(first)}")
         undelivered = runtime.outgoing.undelivered()
         if undelivered:
             names = ", ".join(package.name for package in undelivered)

@@ -39,6 +39,9 @@ burst = 50                   # requests the portal takes at once (Enterprise: 25
 timeout_seconds = 60         # time limit of one HTTP request, seconds
 max_attempts = 6             # attempts per request on 5xx responses and timeouts
 max_retry_seconds = 120      # total time spent retrying one request, seconds
+fields_refresh_seconds = 3600  # the daemon reads the deal fields and list items
+                               # again after this long, seconds; sooner when a
+                               # run finds a field or list item missing
 
 [bitrix24.deal_fields]
 document_number = "UF_CRM_..."    # Номер документа (string)
@@ -96,4 +99,8 @@ enabled = false               # listen for Bitrix24 outgoing webhook events
 host = "127.0.0.1"
 port = 8765
 # application_token = ""      # secret: EXCHANGE_EVENTS__APPLICATION_TOKEN
+
+[display]
+timezone = ""                 # zone of times that status and audit print, e.g.
+                              # Europe/Moscow; empty prints UTC (with Z)
 """

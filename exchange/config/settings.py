@@ -49,21 +49,22 @@ class OutboxSettings(_Section):
     target: Literal["local", "sftp"] = "local"
 
 
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as "
+            "Europe/Moscow or Asia/Yekaterinburg"
+        ) from None
+    return value
+
+
 class OnecSettings(_Section):
     timezone: str = "Europe/Moscow"
     node: str = Field("B24", min_length=1, max_length=64)
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as "
-                "Europe/Moscow or Asia/Yekaterinburg"
-            ) from None
-        return value
+    _known_zone = field_validator("timezone")(_check_zone)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -88,6 +89,7 @@ class Bitrix24Settings(_Section):
     timeout_seconds: float = Field(60.0, gt=0)
     max_attempts: int = Field(6, ge=1)
     max_retry_seconds: float = Field(120.0, gt=0)
+    fields_refresh_seconds: float = Field(3600.0, gt=0)
     deal_fields: DealFieldsSettings = DealFieldsSettings()
     payment_status_items: dict[str, dict[str, int | str]] = {}
 
@@ -170,6 +172,21 @@ class EventsSettings(_Section):
     application_token: SecretStr = SecretStr("")
 
 
+class DisplaySettings(_Section):
+    timezone: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone_or_empty(cls, value: str) -> str:
+        value = value.strip()
+        return _check_zone(value) if value else value
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """The zone of times printed for people, or None for UTC."""
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+
 class Settings(_Section):
     """The whole configuration; paths are absolute once loaded."""
 
@@ -183,3 +200,4 @@ class Settings(_Section):
     sftp: SftpSettings = SftpSettings()
     archive: ArchiveSettings = ArchiveSettings()
     events: EventsSettings = EventsSettings()
+    display: DisplaySettings = DisplaySettings()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import TYPE_CHECKING
 
 from exchange.counterparties.store import AWAITING, CounterpartyStore
+from exchange.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from exchange.service.runtime import Runtime
@@ -15,8 +15,10 @@ def status_lines(runtime: Runtime) -> list[str]:
     """Describe the counterparty flow in plain lines, for an operator.
 
     Lists the items awaiting 1C's receipt, the items whose receipt reported
-    an error with 1C's message, and the last export run. Times are UTC.
+    an error with 1C's message, and the last export run. Times are in the
+    ``[display] timezone``, as ``format_timestamp`` writes them.
     """
+    zone = runtime.settings.display.zone
     store = CounterpartyStore(runtime.conn)
     tracked = sorted(store.tracked_items().values(), key=lambda item: item.exported_at)
     awaiting = [item for item in tracked if item.status == AWAITING]
@@ -27,7 +29,7 @@ def status_lines(runtime: Runtime) -> list[str]:
     if last is None:
         lines.append("counterparties: no export has run yet")
     else:
-        ran_at = last.ran_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        ran_at = format_timestamp(last.ran_at, zone)
         written = (
             f"wrote {last.package_name} with {last.records} records and "
             f"{last.warnings} warnings"
@@ -38,7 +40,7 @@ def status_lines(runtime: Runtime) -> list[str]:
 
     lines.append(f"counterparties awaiting a receipt from 1C: {len(awaiting)}")
     for item in awaiting:
-        exported = item.exported_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        exported = format_timestamp(item.exported_at, zone)
         lines.append(
             f"  {item.entity} {item.b24_id} «{item.name}» in {item.package_name} "
             f"since {exported}"

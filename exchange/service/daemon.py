@@ -7,6 +7,12 @@ counterparty export every ``[counterparties] export_interval_seconds``;
 writes the journal's daily chain head and applies archive retention. The
 watcher only wakes the loop early: the scans are the source of truth.
 
+The deal fields and list items are read again before a portal task when
+``[bitrix24] fields_refresh_seconds`` has passed since the last read, and
+sooner when a run found them changed: a deal holding a list item that the
+last read did not list, or an update rejected with a configured field code
+in its error.
+
 A portal or folder that is unavailable does not stop the daemon: the task
 that met it is retried with exponential backoff. Only a configuration
 error (exit code 2) or another instance holding the lock (exit code 3)
@@ -38,9 +44,9 @@ from exchange.errors import (
 )
 from exchange.logs import escape_control
 from exchange.service.batches import DaemonRuntime
+from exchange.service.fields_watch import FieldsRefresh, WatchedPortProvider
 from exchange.service.progress import BacklogProgress
 from exchange.service.run_once import (
-    PortProvider,
     RunReport,
     export_counterparties,
     process_inbox,
@@ -78,6 +84,9 @@ class Daemon:
         self._hinted = threading.Event()
         self._watcher: InboxWatcher | None = None
         self._watcher_retry_at = 0.0
+        self.fields = FieldsRefresh(
+            runtime, self.settings.bitrix24.fields_refresh_seconds, clock
+        )
         inbox = self.settings.inbox
         self.inbox_task = _task(
             "inbox scan",
@@ -182,6 +191,7 @@ class Daemon:
             log.error("%s; retrying with backoff", exc)
         try:
             _ = self.runtime.deal_fields
+            self.fields.mark_read()
         except ConfigError as exc:
             log.error("configuration error, not starting: %s", exc)
             return False
@@ -195,8 +205,9 @@ class Daemon:
 
     def scan_inbox(self) -> Outcome:
         """Process one batch of complete inbox files."""
+        self.fields.refresh()
         report = RunReport()
-        provider = PortProvider(self.runtime)
+        provider = WatchedPortProvider(self.runtime, self.fields.changed)
         process_inbox(self.runtime, provider, report, wait=False)
         self.files_processed += len(report.files)
         source = self.runtime.batched_source
@@ -212,8 +223,9 @@ class Daemon:
 
     def retry_pending_orders(self) -> Outcome:
         """Evaluate pending orders again and deliver follow-up receipts."""
+        self.fields.refresh()
         report = RunReport()
-        provider = PortProvider(self.runtime)
+        provider = WatchedPortProvider(self.runtime, self.fields.changed)
         try:
             retry_pending(self.runtime, provider, report)
         except ConfigError:
