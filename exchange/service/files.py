@@ -165,9 +165,15 @@ class FileProcessor:
             rows=result.rows,
         )
         outbox = self.runtime.outbox
-        reply = outbox.compose("orders_receipt", body, in_reply_to=record.package_id)
-        with store.transaction():
+
+        def answered(_: object) -> None:
+            # Queued with the receipt: a crash leaves both or neither, so a
+            # package resumed after a crash never gets a second receipt.
             store.set_package_state(record.package_id, "answered")
+
+        reply = outbox.compose(
+            "orders_receipt", body, in_reply_to=record.package_id, record=answered
+        )
         followup_errors = self.write_followups(result)
         outbox.deliver()
         counts = {
@@ -188,11 +194,7 @@ class FileProcessor:
         )
         with store.transaction():
             store.set_package_state(record.package_id, "archived")
-        exit_code = EXIT_OK
-        if followup_errors or any(r.status == OrderStatus.ERROR for r in result.rows):
-            exit_code = EXIT_ATTENTION
-        if result.stopped is not None:
-            exit_code = EXIT_UNAVAILABLE
+        exit_code = _exit_code(result, followup_errors)
         log.info(
             "applied %s (%s %s no. %d): %s",
             escape_control(loaded.source_name),
@@ -529,6 +531,15 @@ def _order_keys(rows: list[ReceiptRow]) -> list[tuple[str, str]]:
         ("deal_id", str(row.deal_id)) for row in rows if row.deal_id is not None
     )
     return keys
+
+
+def _exit_code(result: OrdersResult, followup_errors: int) -> int:
+    """Return the exit code a package's outcome calls for; the highest wins."""
+    if result.stopped is not None:
+        return EXIT_UNAVAILABLE
+    if followup_errors or any(r.status == OrderStatus.ERROR for r in result.rows):
+        return EXIT_ATTENTION
+    return EXIT_OK
 
 
 def _format_counts(counts: dict[str, int]) -> str:

@@ -148,6 +148,34 @@ def test_batches_logged_before_a_crash_are_recorded_once(
     assert {rows[f"O{deal_id}"]["status"] for deal_id in MANY} == {"updated"}
 
 
+def test_crash_while_answering_gives_one_receipt(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A crash as the receipt is queued leaves no receipt; the restart writes one."""
+    service = exchange_factory(small_portal({201: "ТЛ-201"}))
+    first = package(1, [order("A", "ТЛ-201", status="ОплаченПолностью")])
+    service.put(first)
+    original = OrdersStore.set_package_state
+
+    def crash_when_answered(store: OrdersStore, package_id: str, state: str) -> None:
+        original(store, package_id, state)
+        if state == "answered":
+            raise _Killed
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OrdersStore, "set_package_state", crash_when_answered)
+        with pytest.raises(_Killed):
+            service.run()
+
+    report = service.run()
+
+    assert report.exit_code == 0
+    (receipt,) = service.new_receipts()
+    assert receipt["in_reply_to"] == first["package_id"]
+    assert rows_by_number(receipt)["A"]["status"] == "updated"
+    assert service.deal(201) == (FULLY_PAID, None)
+
+
 def test_outage_before_lookup_pending(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
