@@ -75,7 +75,8 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
             recheck=False,
         )
         changed.append(updated)
-        book.note_followup(updated)
     with store.transaction():
         store.save_reports(changed)
+        for report in changed:
+            book.note_followup(report)
     return OrdersResult([], dict(book.followups), evaluation.stopped)

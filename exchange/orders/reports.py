@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from exchange import jsonio
 from exchange.contract.enums import OrderStatus
 from exchange.orders.evaluate import TopOutcome
 from exchange.state.orders_store import OrderReport, OrdersStore, OutcomeRow
@@ -134,7 +135,7 @@ class ReportBook:
                 continue
             rows.append(_outcome_row(updated))
             if report.package_id != self.package_id and report.status != status:
-                self.followups[report.package_id].append(row_of(updated))
+                self._queue(report.package_id, row_of(updated))
         return rows
 
     def _follow_rollups(self, outcomes: dict[str, TopOutcome]) -> None:
@@ -154,7 +155,8 @@ class ReportBook:
             if package_id == self.package_id:
                 continue
             outcome = outcomes[ref]
-            self.followups[package_id].append(
+            self._queue(
+                package_id,
                 ReceiptRow(
                     ref=ref,
                     number=number,
@@ -163,13 +165,44 @@ class ReportBook:
                     deal_id=outcome.deal_id,
                     message=outcome.message,
                     rollup=True,
-                )
+                ),
             )
 
     def note_followup(self, report: OrderReport) -> None:
-        """Add a changed report of another package to its follow-up."""
+        """Add a changed report of another package to its follow-up.
+
+        Runs inside the transaction that stores the report.
+        """
         if report.package_id != self.package_id:
-            self.followups[report.package_id].append(row_of(report))
+            self._queue(report.package_id, row_of(report))
+
+    def _queue(self, package_id: str, row: ReceiptRow) -> None:
+        """Queue a follow-up row in the caller's transaction, and count it."""
+        self.followups[package_id].append(row)
+        self.store.add_followups([(package_id, encode_row(row))])
+
+
+def encode_row(row: ReceiptRow) -> str:
+    """Return a receipt row as the JSON text of the follow-up queue."""
+    return jsonio.dumps(
+        [
+            row.ref,
+            row.number,
+            row.document_number,
+            row.status.value,
+            row.deal_id,
+            row.message,
+            row.rollup,
+        ]
+    ).decode()
+
+
+def decode_row(data: str) -> ReceiptRow:
+    """Return the receipt row that ``encode_row`` wrote."""
+    ref, number, document_number, status, deal_id, message, rollup = jsonio.loads(data)
+    return ReceiptRow(
+        ref, number, document_number, OrderStatus(status), deal_id, message, rollup
+    )
 
 
 def suborder_message(top_number: str | None, outcome: TopOutcome | None) -> str:

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from exchange import jsonio
@@ -32,11 +33,11 @@ from exchange.errors import EXIT_ATTENTION, EXIT_OK, EXIT_UNAVAILABLE
 from exchange.logs import escape_control
 from exchange.orders.apply import OrdersResult, apply_orders
 from exchange.orders.port import DealPort
-from exchange.orders.reports import ReceiptRow
+from exchange.orders.reports import ReceiptRow, decode_row
 from exchange.outbox.documents import orders_receipt_body, rejection_body
 from exchange.service.runtime import Runtime
 from exchange.state.db import paused_gc
-from exchange.state.orders_store import PackageRecord
+from exchange.state.orders_store import OrdersStore, PackageRecord
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class FileProcessor:
         reply = outbox.compose(
             "orders_receipt", body, in_reply_to=record.package_id, record=answered
         )
-        followup_errors = self.write_followups(result)
+        _, followup_errors = self.write_followups()
         outbox.deliver()
         counts = {
             status.value: count
@@ -266,13 +267,30 @@ class FileProcessor:
         loaded = unreadable(data, name, exc)
         return self._reject(loaded, data, datetime.now(UTC), loaded.problems)
 
-    def write_followups(self, result: OrdersResult) -> int:
-        """Queue follow-up receipts; return how many rows have status error."""
+    def write_followups(self) -> tuple[int, int]:
+        """Compose the queued follow-up receipts, one per earlier package.
+
+        Each receipt is queued in the transaction that deletes its rows from
+        the follow-up queue. Returns how many receipts were composed and how
+        many of their rows have status error.
+        """
         store = self.runtime.orders
-        errors = 0
-        for package_id, rows in sorted(result.followups.items()):
+        grouped: dict[str, list[tuple[int, ReceiptRow]]] = {}
+        for seq, package_id, data in store.queued_followups():
+            grouped.setdefault(package_id, []).append((seq, decode_row(data)))
+        receipts = errors = 0
+        for package_id, queued in sorted(grouped.items()):
+            seqs = [seq for seq, _ in queued]
+            rows = [row for _, row in queued]
             record = store.package(package_id)
-            if record is None or not rows:
+            if record is None:
+                log.warning(
+                    "dropped %d follow-up rows for unknown package %s",
+                    len(rows),
+                    package_id,
+                )
+                with store.transaction():
+                    store.drop_followups(seqs)
                 continue
             body = orders_receipt_body(
                 in_reply_to=package_id,
@@ -286,14 +304,16 @@ class FileProcessor:
                 body,
                 in_reply_to=package_id,
                 keys=_order_keys(rows),
+                record=partial(_drop_followups, store, seqs),
             )
+            receipts += 1
             errors += sum(1 for row in rows if row.status == OrderStatus.ERROR)
             log.info(
                 "follow-up receipt for %s (orders whose status changed: %d)",
                 record.source_file,
                 len(rows),
             )
-        return errors
+        return receipts, errors
 
     def _duplicate(
         self, loaded: LoadedFile, data: bytes, received: datetime
@@ -531,6 +551,11 @@ def _order_keys(rows: list[ReceiptRow]) -> list[tuple[str, str]]:
         ("deal_id", str(row.deal_id)) for row in rows if row.deal_id is not None
     )
     return keys
+
+
+def _drop_followups(store: OrdersStore, seqs: list[int], _: object) -> None:
+    """Delete follow-up rows, as their receipt is queued (``Outbox.compose``)."""
+    store.drop_followups(seqs)
 
 
 def _exit_code(result: OrdersResult, followup_errors: int) -> int:

@@ -137,19 +137,23 @@ def _log_waiting(names: list[str]) -> None:
 
 
 def retry_pending(runtime: Runtime, provider: PortProvider, report: RunReport) -> None:
-    """Evaluate pending orders again and write the follow-up receipts."""
+    """Evaluate pending orders again and write the follow-up receipts.
+
+    Follow-ups that a stopped run queued but did not write are written too.
+    """
     store = runtime.orders
-    if not store.reports_to_recheck():
+    stopped = None
+    if store.reports_to_recheck():
+        stopped = recheck_pending(store, provider()).stopped
+    elif not store.queued_followups():
         return
-    result = recheck_pending(store, provider())
-    processor = FileProcessor(runtime, provider)
-    errors = processor.write_followups(result)
+    receipts, errors = FileProcessor(runtime, provider).write_followups()
     runtime.outbox.deliver()
-    report.followups += len(result.followups)
+    report.followups += receipts
     if errors:
         report.raise_code(EXIT_ATTENTION)
-    if result.stopped is not None:
-        report.problems.append(str(result.stopped))
+    if stopped is not None:
+        report.problems.append(str(stopped))
         report.raise_code(EXIT_UNAVAILABLE)
 
 

@@ -20,7 +20,11 @@ Tables (component ``orders``):
   ``deal_values`` in one transaction and deleted; after a crash, the next
   run does that first. One small row per commit keeps each batch's commit
   to a page or two, where updating the 50 orders and deals of a batch in
-  place touched about 100 pages scattered over both tables.
+  place touched about 100 pages scattered over both tables;
+- ``followup_rows``: receipt rows owed to earlier packages as follow-ups,
+  queued in the transaction that changes the reports they tell of and
+  deleted in the transaction that queues their follow-up receipt, so a
+  crash between the two loses none.
 """
 
 from __future__ import annotations
@@ -141,6 +145,13 @@ MIGRATIONS = [
     CREATE INDEX orders_recheck ON orders (ref) WHERE recheck = 1;
     CREATE TABLE sent_batches (
         seq INTEGER PRIMARY KEY,
+        data TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE followup_rows (
+        seq INTEGER PRIMARY KEY,
+        package_id TEXT NOT NULL,
         data TEXT NOT NULL
     )
     """,
@@ -572,6 +583,30 @@ class OrdersStore:
         """Delete logged batch answers once recorded (in the caller's transaction)."""
         self.conn.executemany(
             "DELETE FROM sent_batches WHERE seq = ?", [(seq,) for seq in seqs]
+        )
+
+    def add_followups(self, rows: Iterable[tuple[str, str]]) -> None:
+        """Queue follow-up rows given as (package id, row JSON).
+
+        Runs inside the caller's transaction.
+        """
+        self.conn.executemany(
+            "INSERT INTO followup_rows (package_id, data) VALUES (?, ?)", rows
+        )
+
+    def queued_followups(self) -> list[tuple[int, str, str]]:
+        """Return the queued follow-up rows as (seq, package id, row JSON)."""
+        rows = self.conn.execute(
+            "SELECT seq, package_id, data FROM followup_rows ORDER BY seq"
+        )
+        return [
+            (int(seq), str(package_id), str(data)) for seq, package_id, data in rows
+        ]
+
+    def drop_followups(self, seqs: Iterable[int]) -> None:
+        """Delete follow-up rows once their receipt is queued (caller's transaction)."""
+        self.conn.executemany(
+            "DELETE FROM followup_rows WHERE seq = ?", [(seq,) for seq in seqs]
         )
 
     def add_pending_rollups(self, package_id: str, rows: Iterable[ReceiptKey]) -> None:

@@ -10,9 +10,11 @@ from exchange.emulator import Emulator
 from exchange.orders import evaluate
 from exchange.orders.bitrix_port import BitrixDealPort
 from exchange.orders.port import BatchCallback, PlannedUpdate, UpdateFailure
+from exchange.service.files import FileProcessor
 from exchange.state.orders_store import OrdersStore
 from tests.orders.conftest import (
     FULLY_PAID,
+    NUMBER_FIELD,
     PARTLY_PAID,
     SAMPLES,
     ExchangeFactory,
@@ -174,6 +176,39 @@ def test_crash_while_answering_gives_one_receipt(
     assert receipt["in_reply_to"] == first["package_id"]
     assert rows_by_number(receipt)["A"]["status"] == "updated"
     assert service.deal(201) == (FULLY_PAID, None)
+
+
+def test_crash_before_followup_keeps_it_queued(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A follow-up owed when a run stops is written by the next run."""
+    service = exchange_factory(small_portal({202: ""}))
+    first = package(1, [order("A", "ТЛ-202", status="ОплаченПолностью")])
+    service.put(first)
+    service.run()
+    assert rows_by_number(service.new_receipts()[0])["A"]["status"] == "pending"
+    service.edit_deal(202, **{NUMBER_FIELD: "ТЛ-202"})
+
+    def killed(*args: object) -> tuple[int, int]:
+        raise _Killed
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FileProcessor, "write_followups", killed)
+        with pytest.raises(_Killed):
+            service.run()
+
+    assert service.new_receipts() == []
+    assert service.deal(202) == (FULLY_PAID, None)
+
+    report = service.run()
+
+    assert report.exit_code == 0
+    (followup,) = service.new_receipts()
+    assert followup["in_reply_to"] == first["package_id"]
+    assert followup["results"][0]["status"] == "updated"
+    assert followup["results"][0]["deal_id"] == 202
+    assert service.run().exit_code == 0
+    assert service.new_receipts() == []
 
 
 def test_outage_before_lookup_pending(
