@@ -1,4 +1,8 @@
-"""Checking the journal's chain and every archived file against it."""
+"""Checking the journal's chain and every archived file against it.
+
+Files in the archive that no entry names are listed apart, as a warning: they
+do not make the journal or the named files wrong.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from exchange.archive._files import sha256_file
 from exchange.archive.entry import GENESIS_HASH, RecordedEntry, compute_entry_hash
 from exchange.archive.journal import Journal
 from exchange.archive.store import Archive
+from exchange.archive.unreferenced import Unreferenced, find_unreferenced
 
 if TYPE_CHECKING:
     import sqlite3
@@ -50,11 +55,24 @@ class VerifyReport:
     files_checked: int = 0
     files_skipped: int = 0
     problems: list[Problem] = field(default_factory=list)
+    unreferenced: list[Unreferenced] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Whether the chain and every file that is not pruned are intact."""
+        """Whether the chain and every file that is not pruned are intact.
+
+        Unreferenced files do not count: see ``strict_ok``.
+        """
         return not self.problems
+
+    @property
+    def strict_ok(self) -> bool:
+        """Whether ``ok`` holds and no file is unreferenced, recent ones aside.
+
+        A file changed in the last few minutes may be one that a running pass
+        has stored and not yet journaled, so it does not fail the check.
+        """
+        return self.ok and not any(not item.recent for item in self.unreferenced)
 
 
 def parse_head(text: str) -> tuple[int, str]:
@@ -74,12 +92,15 @@ def verify(
     errors_root: Path,
     *,
     expected_head: str | None = None,
+    now: float | None = None,
 ) -> VerifyReport:
     """Recompute the chain and the SHA-256 of every archived file and reply.
 
     Files of entries that a ``pruned`` marker lists are skipped. The heads in
     ``<archive>/chain-heads/`` and ``expected_head`` (``ID:HASH``) must still
-    be in the chain with the same hash. Raises ``ValueError`` for a
+    be in the chain with the same hash. Files in the archive and error folders
+    that no entry names go to ``unreferenced``; ``now`` (a Unix time, default
+    the current time) marks recent ones. Raises ``ValueError`` for a
     malformed ``expected_head``.
     """
     head = parse_head(expected_head) if expected_head is not None else None
@@ -94,9 +115,12 @@ def verify(
     _check_heads_files(journal, archive.chain_heads_folder(), report)
     if head is not None:
         _check_head(journal, head, "the expected head", report)
+    _find_unreferenced(journal, archive, pruned_ids, now, report)
 
     for problem in report.problems:
         log.warning("audit check: %s", problem)
+    for item in report.unreferenced:
+        log.warning("audit check: unreferenced %s", item)
     return report
 
 
@@ -174,6 +198,18 @@ def _check_files(
             problem = _check_file(archive, entry, relative, expected)
             if problem is not None:
                 report.problems.append(Problem(entry.id, relative, problem))
+
+
+def _find_unreferenced(
+    journal: Journal,
+    archive: Archive,
+    pruned_ids: set[int],
+    now: float | None,
+    report: VerifyReport,
+) -> None:
+    found, errors = find_unreferenced(journal.iter_all(), archive, pruned_ids, now=now)
+    report.unreferenced.extend(found)
+    report.problems.extend(Problem(None, None, message) for message in errors)
 
 
 def _files_of(entry: RecordedEntry) -> Iterator[tuple[str, str]]:

@@ -22,6 +22,7 @@ from exchange.archive.render import (
     make_console,
     print_entry,
 )
+from exchange.archive.verify import VerifyReport
 from exchange.errors import EXIT_ATTENTION, EXIT_USAGE, ExchangeError
 from exchange.state.db import connect
 from exchange.timestamps import format_timestamp
@@ -240,15 +241,26 @@ def find_command(
     help="A head kept from an earlier check (entry id and its SHA-256); "
     "the check fails unless that entry is still in the chain with that hash.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also fail (exit 1) when the archive or error folder contains files "
+    "that no journal entry names, except files changed in the last 5 minutes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def verify_command(ctx: click.Context, head: str | None, as_json: bool) -> None:
+def verify_command(
+    ctx: click.Context, head: str | None, strict: bool, as_json: bool
+) -> None:
     """Check the journal's hash chain and the SHA-256 of every archived file.
 
     Prints the head (last entry id and hash) and every mismatch, and exits 1
     when there is any. A passing check appends the head to
     <archive>/chain-heads/YYYY-MM-DD.txt; copy those lines to a place the
     service cannot write, and pass one later with --head.
+
+    Files that no journal entry names are listed as UNREFERENCED with their
+    likely cause and what to do; they fail the check only with --strict.
     """
     with _open(ctx) as opened:
         try:
@@ -263,30 +275,54 @@ def verify_command(ctx: click.Context, head: str | None, as_json: bool) -> None:
         heads_file = (
             opened.journal.write_head(opened.archive.root) if report.ok else None
         )
+    passed = report.strict_ok if strict else report.ok
     if as_json:
         _echo_json(
             {
-                "ok": report.ok,
+                "ok": passed,
                 "head": f"{report.head_id}:{report.head_hash}",
                 "entries_checked": report.entries_checked,
                 "files_checked": report.files_checked,
                 "files_skipped": report.files_skipped,
                 "problems": [str(problem) for problem in report.problems],
+                "unreferenced": [
+                    {
+                        "path": str(item.path),
+                        "kind": item.kind,
+                        "recent": item.recent,
+                        "advice": item.advice,
+                    }
+                    for item in report.unreferenced
+                ],
             }
         )
     else:
-        click.echo(
-            f"Checked {report.entries_checked} entries and {report.files_checked} "
-            f"files ({report.files_skipped} pruned files skipped)."
-        )
-        click.echo(f"Head: {report.head_id}:{report.head_hash}")
-        for problem in report.problems:
-            click.echo(f"MISMATCH {escape_control(str(problem))}")
-        if heads_file is not None:
-            click.echo(f"Intact. Head appended to {heads_file}")
+        _print_verify_report(report, heads_file)
     if not report.ok:
         click.echo(f"{len(report.problems)} mismatches found.", err=True)
+    if report.unreferenced:
+        click.echo(
+            f"{len(report.unreferenced)} files in the archive are named by no "
+            "journal entry; see the UNREFERENCED lines."
+            + (" --strict makes this a failure." if strict and not passed else ""),
+            err=True,
+        )
+    if not passed:
         ctx.exit(EXIT_ATTENTION)
+
+
+def _print_verify_report(report: VerifyReport, heads_file: Path | None) -> None:
+    click.echo(
+        f"Checked {report.entries_checked} entries and {report.files_checked} "
+        f"files ({report.files_skipped} pruned files skipped)."
+    )
+    click.echo(f"Head: {report.head_id}:{report.head_hash}")
+    for problem in report.problems:
+        click.echo(f"MISMATCH {escape_control(str(problem))}")
+    for item in report.unreferenced:
+        click.echo(f"UNREFERENCED {escape_control(str(item))}")
+    if heads_file is not None:
+        click.echo(f"Intact. Head appended to {heads_file}")
 
 
 @command.command(name="prune")

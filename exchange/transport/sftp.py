@@ -24,6 +24,7 @@ from exchange.transport.names import (
 )
 from exchange.transport.settle import SettleTracker
 from exchange.transport.sftp_connection import SftpConnection, SftpSettings
+from exchange.transport.sftp_leftovers import remove_leftovers
 from exchange.transport.source import IncomingFile, PollResult, wait_settled
 
 if TYPE_CHECKING:
@@ -229,13 +230,19 @@ class SftpInbox:
 
 
 class SftpOutbox:
-    """The remote outbox: uploads under a temporary name, then renames."""
+    """The remote outbox: uploads under a temporary name, then renames.
+
+    After the first upload on each new connection, it removes the temporary
+    files that earlier dropped uploads left behind (see ``sftp_leftovers``).
+    """
 
     def __init__(
         self, settings: SftpSettings, *, connection: SftpConnection | None = None
     ) -> None:
         self.settings = settings
         self.connection = connection or SftpConnection(settings)
+        # Value of ``connection.connects`` when leftovers were last removed.
+        self._leftovers_removed_on = 0
 
     def write(self, name: str, data: bytes) -> None:
         """Upload ``data`` as ``name``; same bytes already there is a no-op."""
@@ -256,8 +263,9 @@ class SftpOutbox:
             logger.info("%s is already on %s", final, self.settings.address)
             return
 
-        # NOTE: when the connection drops mid-upload the temporary file cannot
-        # be removed and stays behind under its hidden name, which 1C ignores.
+        # When the connection drops mid-upload the temporary file cannot be
+        # removed and stays behind under its hidden name, which 1C ignores,
+        # until the first upload on a later connection removes it.
         temporary = posixpath.join(self.settings.outbox, temporary_name(name))
         if temporary == final:
             # One Windows OpenSSH release deleted a file renamed onto itself.
@@ -269,8 +277,10 @@ class SftpOutbox:
             _remove_quietly(sftp, temporary)
             raise
 
+        uploaded_at: float | None = None
         try:
-            size = sftp.stat(final).st_size
+            attributes = sftp.stat(final)
+            size, uploaded_at = attributes.st_size, attributes.st_mtime
         except OSError as exc:
             logger.warning("Confirming %s failed (%s); checking by listing", final, exc)
             size = _size_from_listing(sftp, self.settings.outbox, name)
@@ -282,6 +292,31 @@ class SftpOutbox:
         logger.info(
             "Uploaded %s (%d bytes) to %s", final, len(data), self.settings.address
         )
+        if uploaded_at is not None:
+            self._remove_leftovers(sftp, float(uploaded_at))
+
+    def _remove_leftovers(self, sftp: ByteNameSFTPClient, server_now: float) -> None:
+        """Remove old temporary files once per connection.
+
+        ``server_now`` is the modification time of the file just uploaded,
+        which the server's clock set.
+        """
+        connection = self.connection.connects
+        if connection == self._leftovers_removed_on:
+            return
+        folder, address = self.settings.outbox, self.settings.address
+        try:
+            remove_leftovers(sftp, folder, address, server_now=server_now)
+        except OSError as exc:
+            if exc.errno is None:
+                raise  # not an SFTP status: the connection failed
+            logger.warning(
+                "Could not list %s on %s to remove leftover temporary files: %s",
+                folder,
+                address,
+                exc,
+            )
+        self._leftovers_removed_on = connection
 
 
 def _folder_name(instance_id: str) -> str:

@@ -1,15 +1,39 @@
-"""verify: the chain, the archived files and kept heads, untouched and tampered."""
+"""verify: the chain, the archived files, kept heads and files no entry names."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
-from exchange.archive import Archive, Journal, RecordedEntry, compute_entry_hash, verify
+import exchange.archive.unreferenced as unreferenced_module
+from exchange import jsonio
+from exchange.archive import (
+    Archive,
+    Journal,
+    JournalEntry,
+    RecordedEntry,
+    compute_entry_hash,
+    prune,
+    verify,
+)
+from exchange.archive.names import archive_name
+from exchange.archive.unreferenced import Unreferenced, is_temporary_name
 from exchange.archive.verify import VerifyReport
-from tests.archive.conftest import FixedClock, Roots, record_package
+from exchange.cli.audit_cmd import command
+from exchange.cli.context import AppContext
+from exchange.transport.names import temporary_name
+from tests.archive.conftest import FixedClock, Roots, package_bytes, record_package
 
 
 @pytest.fixture
@@ -326,3 +350,376 @@ def test_verify_after_new_day(
     report = run(conn, roots)
     assert report.ok, messages(report)
     assert report.files_checked == 6
+
+
+# Files that no entry names
+
+
+CRASH_SCRIPT = """
+import os
+import sys
+from pathlib import Path
+
+import exchange.archive._files as archive_files
+import exchange.transport.atomic as atomic
+
+def crash(*args: object) -> None:
+    os._exit(0)
+
+target = Path(sys.argv[2])
+if sys.argv[1] == "archive":
+    archive_files._link_or_rename = crash
+    archive_files.write_once(target, b"{}")
+else:
+    atomic._replace_with_retry = crash
+    atomic.write_atomic(target, b"{}")
+"""
+
+LATER = 4_000_000_000.0
+"""A Unix time in 2096, so that every file of a test counts as old."""
+
+
+def crash_during_write(kind: str, target: Path) -> Path:
+    """Kill a process in the middle of an atomic write; return its leftover."""
+    before = set(target.parent.iterdir()) if target.parent.exists() else set()
+    subprocess.run(
+        [sys.executable, "-c", CRASH_SCRIPT, kind, str(target)],
+        check=True,
+        timeout=60,
+    )
+    assert not target.exists()
+    [leftover] = set(target.parent.iterdir()) - before
+    return leftover
+
+
+def store_unjournaled(archive: Archive, number: int, **kwargs: Any) -> Path:
+    """Archive a package as the service does, then crash before journaling."""
+    data = package_bytes(number)
+    return archive.store_incoming(
+        f"orders_TMS_{number}.json",
+        data,
+        hashlib.sha256(data).hexdigest(),
+        outcome=kwargs.get("outcome", "applied"),
+        received_at=archive._clock(),
+    )
+
+
+def unreferenced(report: VerifyReport) -> dict[Path, Unreferenced]:
+    return {item.path: item for item in report.unreferenced}
+
+
+def test_crash_before_journaling_listed(
+    conn: sqlite3.Connection, roots: Roots, archive: Archive
+) -> None:
+    """A file archived but never journaled is unjournaled, and only strict fails."""
+    path = store_unjournaled(archive, 7)
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    assert report.ok
+    assert not report.strict_ok
+    [item] = report.unreferenced
+    assert item.path == path
+    assert item.kind == "unjournaled"
+    assert not item.recent
+    assert "processed again" in item.advice
+    assert "can be deleted once that has happened" in item.advice
+
+
+def test_reprocessed_next_day_is_copy(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    archive: Archive,
+    journal: Journal,
+    clock: FixedClock,
+) -> None:
+    """A crash copy from the day before the file was journaled is a copy."""
+    left = store_unjournaled(archive, 1)
+    clock.advance(days=1)
+    entry = record_package(archive, journal, 1)
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    assert report.ok, messages(report)
+    [item] = report.unreferenced
+    assert item.path == left
+    assert item.kind == "copy"
+    assert f"same SHA-256 as {entry.archive_path} of entry 1" in item.advice
+    assert "can be deleted" in item.advice
+
+
+def test_rejected_crash_in_error_folder(
+    conn: sqlite3.Connection, roots: Roots, archive: Archive
+) -> None:
+    """A rejected file stored but not journaled is found in the error folder."""
+    path = store_unjournaled(archive, 4, outcome="rejected")
+    assert path.is_relative_to(roots.errors)
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    assert [(item.path, item.kind) for item in report.unreferenced] == [
+        (path, "unjournaled")
+    ]
+
+
+def test_crash_after_receipt_delivered(
+    conn: sqlite3.Connection, roots: Roots, archive: Archive, journal: Journal
+) -> None:
+    """A crash after the receipt was journaled leaves its linked reply as a copy."""
+    receipt = b'{"kind":"orders_receipt","in_reply_to":5}'
+    receipt_sha = hashlib.sha256(receipt).hexdigest()
+    outgoing = archive.store_outgoing("orders_receipt_B24_5.json", receipt, receipt_sha)
+    journal.record(
+        JournalEntry(
+            direction="out",
+            file_name="orders_receipt_B24_5.json",
+            outcome="written",
+            size=len(receipt),
+            sha256=receipt_sha,
+            archive_path=archive.relative(outgoing),
+        ),
+        [],
+    )
+    incoming = store_unjournaled(archive, 5)
+    reply = archive.store_reply(incoming, "orders_receipt_B24_5.json", receipt)
+
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+
+    found = unreferenced(report)
+    assert sorted(found) == sorted([incoming, reply])
+    assert found[incoming].kind == "unjournaled"
+    assert found[reply].kind == "copy"
+    assert archive.relative(outgoing) in found[reply].advice
+
+
+def test_outgoing_crash_before_journaling(
+    conn: sqlite3.Connection, roots: Roots, archive: Archive
+) -> None:
+    """An outgoing copy never journaled is unjournaled and written again later."""
+    data = b'{"kind":"counterparties"}'
+    path = archive.store_outgoing(
+        "counterparties_B24_3.json", data, hashlib.sha256(data).hexdigest()
+    )
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    [item] = report.unreferenced
+    assert item.path == path
+    assert item.kind == "unjournaled"
+    assert "stays queued and is written again" in item.advice
+
+
+@pytest.mark.parametrize("kind", ["archive", "transport"])
+def test_interrupted_write_is_temporary(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    recorded: list[RecordedEntry],
+    kind: str,
+) -> None:
+    """The temporary file of a write killed before its rename is safe to delete."""
+    folder = (roots.archive / recorded[0].archive_path).parent
+    leftover = crash_during_write(kind, folder / "orders_TMS_9.0123456789abcdef.json")
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    assert report.ok, messages(report)
+    [item] = report.unreferenced
+    assert item.path == leftover
+    assert item.kind == "temporary"
+    assert "safe to delete" in item.advice
+
+
+def test_hand_placed_files_foreign(
+    conn: sqlite3.Connection, roots: Roots, recorded: list[RecordedEntry]
+) -> None:
+    """Files of other names, or whose name's hash is not theirs, are by hand."""
+    folder = (roots.archive / recorded[0].archive_path).parent
+    notes = folder / "notes.txt"
+    notes.write_text("checked by the auditor")
+    renamed = roots.errors / "orders_TMS_8.0123456789abcdef.json"
+    renamed.write_bytes(package_bytes(8))
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    assert report.ok, messages(report)
+    found = unreferenced(report)
+    assert sorted(found) == sorted([notes, renamed])
+    assert found[notes].kind == "foreign"
+    assert found[renamed].kind == "foreign"
+    assert "move it out of the archive" in found[notes].advice
+
+
+def test_symlink_listed_not_followed(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    recorded: list[RecordedEntry],
+    tmp_path: Path,
+) -> None:
+    """A symbolic link to a folder is listed itself, and its content is not."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.json").write_bytes(b"{}")
+    link = roots.archive / "linked"
+    link.symlink_to(outside, target_is_directory=True)
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    assert [(item.path, item.kind) for item in report.unreferenced] == [
+        (link, "foreign")
+    ]
+
+
+def test_chain_heads_not_listed(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    journal: Journal,
+    recorded: list[RecordedEntry],
+) -> None:
+    """The chain-head files are not archived files and are never listed."""
+    journal.write_head(roots.archive)
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    assert report.strict_ok, [str(item) for item in report.unreferenced]
+
+
+def test_pruned_files_not_listed(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    archive: Archive,
+    recorded: list[RecordedEntry],
+    clock: FixedClock,
+) -> None:
+    """After retention removed files, nothing is missing and nothing unreferenced."""
+    pruned = prune(conn, archive, 10, clock() + timedelta(days=11))
+    assert pruned.files == 6
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    assert report.strict_ok, messages(report)
+    assert report.files_skipped == 6
+    assert report.unreferenced == []
+
+
+def test_copy_of_pruned_file(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    archive: Archive,
+    journal: Journal,
+    clock: FixedClock,
+) -> None:
+    """A crash copy whose journaled twin was pruned is past retention."""
+    left = store_unjournaled(archive, 1)
+    clock.advance(days=1)
+    record_package(archive, journal, 1)
+    prune(conn, archive, 10, clock() + timedelta(days=11))
+    assert left.exists()
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+    [item] = report.unreferenced
+    assert item.kind == "copy"
+    assert "retention has removed" in item.advice
+
+
+def test_recent_file_does_not_fail_strict(
+    conn: sqlite3.Connection, roots: Roots, archive: Archive
+) -> None:
+    """A file stored seconds ago may be mid-pass, so strict does not fail on it."""
+    store_unjournaled(archive, 7)
+    report = verify(conn, roots.archive, roots.errors)
+    [item] = report.unreferenced
+    assert item.recent
+    assert report.strict_ok
+    assert "run verify again later" in str(item)
+
+
+def test_error_folder_inside_archive(
+    conn: sqlite3.Connection, tmp_path: Path, clock: FixedClock
+) -> None:
+    """An error folder inside the archive is walked once, relative to itself."""
+    root = tmp_path / "archive"
+    inner = Archive(root, root / "errors", clock=clock)
+    journal = Journal(conn, clock=clock)
+    record_package(inner, journal, 1, outcome="rejected")
+    record_package(inner, journal, 2)
+    left = store_unjournaled(inner, 3, outcome="rejected")
+    report = verify(conn, root, root / "errors", now=LATER)
+    assert report.ok, messages(report)
+    assert [item.path for item in report.unreferenced] == [left]
+
+
+@given(name=st.text(min_size=1, max_size=40).filter(lambda n: "/" not in n))
+def test_temporary_names_recognized(name: str) -> None:
+    """Every transport temporary name is recognized, and no archive name is."""
+    assert is_temporary_name(temporary_name(name))
+    assert not is_temporary_name(archive_name(name, "ab" * 32))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".orders.json.tmp",
+        ".orders.json.0123456789AB.tmp",
+        ".orders.json.0123456789abc.tmp",
+        ".tmp-0123456789abcde-x.json",
+        "tmp-0123456789abcdef-x.json",
+        "orders.json.0123456789ab.tmp",
+    ],
+)
+def test_near_temporary_names_rejected(name: str) -> None:
+    """Names that only resemble the temporary patterns are not temporary."""
+    assert not is_temporary_name(name)
+
+
+def test_cli_lists_unreferenced(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    archive: Archive,
+    recorded: list[RecordedEntry],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command prints each file, exits 0, and exits 1 with --strict."""
+    left = store_unjournaled(archive, 7)
+    monkeypatch.setattr(unreferenced_module, "RECENT_SECONDS", 0.0)
+
+    plain = run_cli(roots, "verify")
+    strict = run_cli(roots, "verify", "--strict")
+
+    assert plain.exit_code == 0, plain.output
+    assert f"UNREFERENCED {left}: the service's archive name" in plain.stdout
+    assert "Intact. Head appended to" in plain.stdout
+    assert "1 files in the archive are named by no journal entry" in plain.stderr
+    assert strict.exit_code == 1
+    assert "--strict makes this a failure" in strict.stderr
+
+
+def test_cli_json_unreferenced(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    archive: Archive,
+    recorded: list[RecordedEntry],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--json lists each unreferenced file with its kind, and ok follows --strict."""
+    left = store_unjournaled(archive, 7)
+    monkeypatch.setattr(unreferenced_module, "RECENT_SECONDS", 0.0)
+
+    plain = jsonio.loads(run_cli(roots, "verify", "--json").stdout)
+    strict = jsonio.loads(run_cli(roots, "verify", "--json", "--strict").stdout)
+
+    assert plain["ok"] is True
+    assert strict["ok"] is False
+    [item] = plain["unreferenced"]
+    assert item["path"] == str(left)
+    assert item["kind"] == "unjournaled"
+    assert item["recent"] is False
+
+
+def test_cli_strict_recent_passes(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    archive: Archive,
+    recorded: list[RecordedEntry],
+) -> None:
+    """--strict passes while the only unreferenced file was stored just now."""
+    store_unjournaled(archive, 7)
+    result = run_cli(roots, "verify", "--strict")
+    assert result.exit_code == 0, result.output
+    assert "may still be storing or journaling it" in result.stdout
+
+
+def run_cli(roots: Roots, *args: str) -> Result:
+    return CliRunner().invoke(
+        command,
+        [
+            "--state",
+            str(roots.state),
+            "--archive",
+            str(roots.archive),
+            "--errors",
+            str(roots.errors),
+            *args,
+        ],
+        obj=AppContext(config_path=None),
+    )
