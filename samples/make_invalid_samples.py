@@ -147,6 +147,20 @@ def write_schema_samples() -> tuple[dict[str, Any], bytes]:
     bad_envelope["number"] = 0
     write_onec(INVALID / "bad_envelope.json", bad_envelope)
 
+    # 1C's empty date after the processing converted it to UTC+5: 0001-01-01
+    # at 05:00 is neither the empty date nor a real document date.
+    shifted_date = package(29, two_orders())
+    shifted_date["orders"][0]["date"] = "0001-01-01T05:00:00"
+    write_onec(INVALID / "shifted_empty_date.json", shifted_date)
+
+    # The order's comment written into Номер документа in place of the number.
+    long_number = package(30, two_orders())
+    long_number["orders"][1]["document_number"] = (
+        "Доставка Москва — Екатеринбург — Новосибирск, контейнер 40 футов, "
+        "ответственный менеджер Иванова; созвониться с клиентом до отгрузки груза"
+    )
+    write_onec(INVALID / "too_long_document_number.json", long_number)
+
     return bad_date, bad_date_data
 
 

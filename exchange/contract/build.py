@@ -39,6 +39,7 @@ from exchange.contract.values import (
     parse_date_time,
     parse_payment_status,
     parse_reference,
+    parse_required_date_time,
     parse_text,
 )
 
@@ -82,11 +83,15 @@ class _Builder:
     def date(self, raw: Any, path: tuple[str | int, ...]) -> date | None:
         return self.value(parse_date, raw, path, "no such calendar date")
 
-    def date_time(self, raw: Any, path: tuple[str | int, ...]) -> datetime | None:
-        return self.value(self._date_time, raw, path, "no such calendar date or time")
+    def required_date_time(
+        self, raw: Any, path: tuple[str | int, ...]
+    ) -> datetime | None:
+        return self.value(
+            self._required_date_time, raw, path, "no such calendar date or time"
+        )
 
-    def _date_time(self, raw: str | None) -> datetime | None:
-        return parse_date_time(raw, self.zone)
+    def _required_date_time(self, raw: str | None) -> datetime:
+        return parse_required_date_time(raw, self.zone)
 
     def envelope(self, document: Mapping[str, Any]) -> dict[str, Any]:
         return {
@@ -96,7 +101,9 @@ class _Builder:
             "package_id": document["package_id"].lower(),
             "sender": document["sender"],
             "number": int(document["number"]),
-            "created_at": self.date_time(document["created_at"], ("created_at",)),
+            "created_at": self.required_date_time(
+                document["created_at"], ("created_at",)
+            ),
         }
 
 
@@ -154,9 +161,9 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
     orders: list[Order] = []
     append = orders.append
     for raw in records:
-        # The inline form of parse_date_time() for a local time after the
-        # empty date, at half the cost of the call. Other forms, the empty
-        # date and errors take the call.
+        # The inline form of parse_required_date_time() for a local time
+        # after the day of the empty date, at half the cost of the call.
+        # Other forms, that day and errors take the call.
         date_raw = raw["date"]
         parsed: datetime | None
         date_value: Any
@@ -168,7 +175,7 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
             date_value = combine(parsed, parsed.time(), zone)
         else:
             try:
-                date_value = parse_date_time(date_raw, zone)
+                date_value = parse_required_date_time(date_raw, zone)
             except ValueError:
                 date_value = invalid
                 failed = True
@@ -276,7 +283,7 @@ def _report_orders(builder: _Builder, records: list[dict[str, Any]]) -> None:
 # The parsed fields of an order in the order of the model's fields, which is
 # the order their problems are listed in.
 _ORDER_PARSERS: Final[dict[str, Callable[[Any, tzinfo], object]]] = {
-    "date": parse_date_time,
+    "date": parse_required_date_time,
     "parent_ref": lambda value, _zone: parse_reference(value),
     "payment_status": lambda value, _zone: parse_payment_status(value),
     "realization_date": lambda value, _zone: parse_date(value),

@@ -7,9 +7,19 @@ from typing import Any, Final
 
 from jsonschema import ValidationError
 
-from exchange.contract.enums import PackageKind
+from exchange.contract.enums import INCOMING_KINDS, PackageKind
 from exchange.contract.problems import Problem, pointer, show_value
 from exchange.contract.schemas import common_schema, definition_name, field_schema
+from exchange.contract.values import EMPTY_DATE_PREFIX, is_empty_date_time
+
+_REQUIRED_DATE_TIME_RULE: Final = (
+    "is not a date-time",
+    (
+        "must be set and written as YYYY-MM-DDThh:mm:ss, optionally with a "
+        "fraction and Z or an offset such as +03:00; the empty date is not "
+        "accepted here"
+    ),
+)
 
 # For each value definition of common.schema.json: what a bad value is not,
 # and how the field must be written.
@@ -29,17 +39,17 @@ VALUE_RULES: Final[Mapping[str, tuple[str, str]]] = {
             "empty"
         ),
     ),
-    "required_date_time": (
-        "is not a date-time",
-        (
-            "must be set and written as YYYY-MM-DDThh:mm:ss, optionally with a "
-            "fraction and Z or an offset such as +03:00; the empty date is not "
-            "accepted here"
-        ),
-    ),
+    "required_date_time": _REQUIRED_DATE_TIME_RULE,
+    # The envelope's created_at has its own definition in common.schema.json,
+    # and build.py reports the values its parser rejects under that name.
+    "created_at": _REQUIRED_DATE_TIME_RULE,
     "local_date_time": (
         "is not a local date-time",
         "must be written as YYYY-MM-DDThh:mm:ss without fraction or offset",
+    ),
+    "required_local_date_time": (
+        "is not a local date-time",
+        "must be set and written as YYYY-MM-DDThh:mm:ss without fraction or offset",
     ),
     "reference": (
         "is not a reference",
@@ -72,6 +82,11 @@ VALUE_RULES: Final[Mapping[str, tuple[str, str]]] = {
     "text": ("is not a string", 'must be a string ("" when not known)'),
     "sha256": ("is not a SHA-256 hash", "must be 64 lower-case hex digits"),
 }
+
+REQUIRED_DATE_TIMES: Final = frozenset(
+    {"required_date_time", "required_local_date_time", "created_at"}
+)
+DATE_TIMES: Final = REQUIRED_DATE_TIMES | {"date_time", "local_date_time"}
 
 _JSON_TYPE_NAMES: Final = {
     "string": "a string",
@@ -136,7 +151,15 @@ def value_problem(
     label = field_label(schema, path)
     if is_xdto(value):
         return Problem(pointer(path), show_value(value), f"{label} {XDTO_RULE}")
-    rule = VALUE_RULES.get(definition or definition_name(schema) or "")
+    definition = definition or definition_name(schema) or ""
+    if (
+        definition in DATE_TIMES
+        and isinstance(value, str)
+        and value.startswith(EMPTY_DATE_PREFIX)
+    ):
+        message = empty_day_message(label, value, definition in REQUIRED_DATE_TIMES)
+        return Problem(pointer(path), show_value(value), message)
+    rule = VALUE_RULES.get(definition)
     if rule is not None:
         noun, how = rule
         message = f"{noun}; {label} {how}"
@@ -145,6 +168,30 @@ def value_problem(
     if detail:
         message = f"{message} ({detail})"
     return Problem(pointer(path), show_value(value), message)
+
+
+def empty_day_message(label: str, value: str, required: bool) -> str:
+    """Explain a date-time on 0001-01-01, the day of 1C's empty date."""
+    if is_empty_date_time(value):
+        # Only a field that must be set rejects the empty date itself.
+        return (
+            f"is 1C's empty date; {label} must be set: write the date and time "
+            "as YYYY-MM-DDThh:mm:ss"
+        )
+    reason = (
+        "is not a date-time: only 0001-01-01T00:00:00 exactly is 1C's empty "
+        "date, and another time on that day most likely comes from converting "
+        "the empty date to another time zone"
+    )
+    if required:
+        return (
+            f"{reason}; {label} must be set: write the date and time as "
+            "YYYY-MM-DDThh:mm:ss"
+        )
+    return (
+        f'{reason}; {label} must be a date-time, or 0001-01-01T00:00:00, "" or '
+        "null when empty: write the empty date without converting it"
+    )
 
 
 def translate(
@@ -179,7 +226,8 @@ def translate(
         choices = ", ".join(str(choice) for choice in expected)
         message = f"is not one of the allowed values; {label} must be one of: {choices}"
     elif keyword in {"minLength", "maxLength"}:
-        message = _length_message(label, error_schema)
+        incoming = kind in INCOMING_KINDS
+        message = _length_message(label, instance, error_schema, incoming)
     elif keyword == "minimum":
         message = f"{label} must be at least {expected}"
     else:
@@ -265,11 +313,19 @@ def _unknown_fields(
     return problems
 
 
-def _length_message(label: str, schema: Mapping[str, Any]) -> str:
+def _length_message(
+    label: str, instance: Any, schema: Mapping[str, Any], incoming: bool
+) -> str:
+    # JSON Schema counts characters (code points), as len() does.
+    length = f"is {len(instance)} characters long; " if instance else "is empty; "
     low = schema.get("minLength")
     high = schema.get("maxLength")
     if low is not None and high is not None:
-        return f"{label} must be {low} to {high} characters long"
-    if low is not None:
-        return f"{label} must be at least {low} characters long"
-    return f"{label} must be at most {high} characters long"
+        rule = f"{label} must be {low} to {high} characters long"
+    elif low is not None:
+        rule = f"{label} must be at least {low} characters long"
+    else:
+        rule = f"{label} must be at most {high} characters long"
+    if incoming and high is not None and len(instance) > high:
+        rule += ": check which 1C attribute the processing writes into it"
+    return length + rule

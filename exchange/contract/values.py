@@ -4,7 +4,8 @@ The schema pass has already checked the shape of each value with the
 patterns in ``common.schema.json``. These functions check what a pattern
 cannot (calendar dates, enumeration names) and normalize:
 
-- empty dates and references become ``None``;
+- empty dates and references become ``None``; a date-time on 0001-01-01
+  at any time but midnight is rejected (see ``is_empty_date_time``);
 - references become lower-case UUID strings;
 - date-times become aware ``datetime`` objects in the 1C base's time zone;
 - dates become ``datetime.date``, the calendar date as written.
@@ -14,6 +15,7 @@ Each function raises ``ValueError`` for a value it cannot parse.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, tzinfo
 from typing import Final
 
@@ -21,7 +23,13 @@ from exchange.contract.enums import CounterpartyKind, PaymentStatus
 
 EMPTY_REFERENCE: Final = "00000000-0000-0000-0000-000000000000"
 EMPTY_DATE_PREFIX: Final = "0001-01-01"
-"""1C's empty date is 0001-01-01T00:00:00; every value on that day is empty."""
+"""The day of 1C's empty date, 0001-01-01T00:00:00.
+
+A date (its time ignored) on this day is empty. A date-time is empty only at
+midnight, and ``parse_date_time`` rejects the other times of this day.
+"""
+_EMPTY_DATE_TIME: Final = "0001-01-01T00:00:00"
+_NON_ZERO_FRACTION: Final = re.compile(r"\.[0-9]*[1-9]")
 
 
 def enumeration_key(text: str) -> str:
@@ -81,6 +89,32 @@ def parse_reference(value: str | None) -> str | None:
     return text
 
 
+def is_empty_date_time(value: str) -> bool:
+    """Tell whether a date-time text is 1C's empty date, 0001-01-01T00:00:00.
+
+    1C writes the empty date with ``Z`` when it writes dates in UTC, so a
+    zero fraction, ``Z`` or an offset is accepted after it. Any other time
+    on 0001-01-01 is no empty date: most likely the processing converted the
+    empty date to another time zone. ``value`` must already match the
+    schema's date-time pattern, because what follows the time is not parsed.
+    """
+    if not value.startswith(_EMPTY_DATE_TIME):
+        return False
+    rest = value[len(_EMPTY_DATE_TIME) :]
+    return _NON_ZERO_FRACTION.match(rest) is None
+
+
+def parse_required_date_time(value: str | None, zone: tzinfo) -> datetime:
+    """Parse a date-time that must be set, such as an order's Дата.
+
+    Raises ``ValueError`` for the empty date, ``""`` and ``null`` too.
+    """
+    parsed = parse_date_time(value, zone)
+    if parsed is None:
+        raise ValueError(f"missing date-time: {value!r} is empty, and it must be set")
+    return parsed
+
+
 def parse_date(value: str | None) -> date | None:
     """Parse a date; the date part of a date-time is taken as written."""
     if value is None or value == "" or value.startswith(EMPTY_DATE_PREFIX):
@@ -93,10 +127,17 @@ def parse_date_time(value: str | None, zone: tzinfo) -> datetime | None:
 
     A value without an offset is local time of ``zone``. The empty date is
     recognized before any zone arithmetic, because converting year 1 raises
-    ``OverflowError``.
+    ``OverflowError``. Another time on 0001-01-01 raises ``ValueError``.
     """
-    if value is None or value == "" or value.startswith(EMPTY_DATE_PREFIX):
+    if value is None or value == "":
         return None
+    if value.startswith(EMPTY_DATE_PREFIX):
+        if is_empty_date_time(value):
+            return None
+        raise ValueError(
+            f"invalid date-time {value!r}: on 0001-01-01 only midnight, "
+            "1C's empty date, is allowed"
+        )
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         # For 100,000 date-times on CPython 3.11.7, combine() took about

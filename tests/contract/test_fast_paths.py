@@ -6,13 +6,16 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hypothesis import assume, given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from exchange import jsonio
+from exchange.contract.build import build_package
+from exchange.contract.enums import PackageKind
 from exchange.contract.load import HASH_THREAD_MIN_BYTES, LoadedFile, load_package
 from exchange.contract.models import OrdersPackage
-from exchange.contract.values import parse_date_time
+from exchange.contract.values import parse_date_time, parse_required_date_time
 from tests.contract.documents import encode, order, orders_package
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -48,23 +51,66 @@ def date_time_texts(draw: st.DrawFn) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(text=date_time_texts())
+@example(text="0001-01-01T00:00:00")
+@example(text="0001-01-01T05:00:00")
+@example(text="0001-01-01T00:00:00+03:00")
+@example(text="0001-01-02T00:00:00")
+@example(text="0001-01-02T00:00:00+03:00")
 def test_order_date_matches_parser(text: str) -> None:
-    """An order date equals parse_date_time of its text, or is reported."""
-    # 1C's empty date is no order date. The schema rejects it at midnight,
-    # and other times of that day are left out here.
-    assume(not text.startswith("0001-01-01"))
+    """An order date equals parse_required_date_time of its text, or is reported."""
     result = load(order(date=text, modified_at=None))
     try:
-        expected = parse_date_time(text, MOSCOW)
+        expected = parse_required_date_time(text, MOSCOW)
     except ValueError:
         assert problem_paths(result) == ["/orders/0/date"]
         return
-    assert expected is not None
     assert isinstance(result.package, OrdersPackage)
     built = result.package.orders[0].date
     assert built == expected
     assert built.tzinfo is expected.tzinfo
     assert built.utcoffset() == expected.utcoffset()
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=date_time_texts())
+@example(text="0001-01-01T00:00:00")
+@example(text="0001-01-01T00:00:00Z")
+@example(text="0001-01-01T00:00:00.000+05:00")
+@example(text="0001-01-01T05:00:00")
+@example(text="0001-01-01T00:00:00.5")
+def test_modified_at_matches_parser(text: str) -> None:
+    """A modified_at equals parse_date_time of its text, or is reported."""
+    result = load(order(modified_at=text))
+    try:
+        expected = parse_date_time(text, MOSCOW)
+    except ValueError:
+        assert problem_paths(result) == ["/orders/0/modified_at"]
+        return
+    assert isinstance(result.package, OrdersPackage)
+    assert result.package.orders[0].modified_at == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01T00:00:00", "0001-01-01T05:00:00", "0001-01-01T00:00:00Z"]
+)
+def test_build_reports_empty_day_date(text: str) -> None:
+    """Without the schema pass, an order date on 0001-01-01 is reported, not None."""
+    document = orders_package(order(date=text, modified_at=text))
+    package, problems = build_package(PackageKind.ORDERS, document, MOSCOW)
+    assert package is None
+    assert problems[0].path == "/orders/0/date"
+    assert problems[0].value == f'"{text}"'
+    assert "must be set" in problems[0].message
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00", "0001-01-01T05:00:00"])
+def test_build_reports_empty_day_created_at(text: str) -> None:
+    """Without the schema pass, a created_at on 0001-01-01 is reported, not None."""
+    document = {**orders_package(), "created_at": text}
+    package, problems = build_package(PackageKind.ORDERS, document, MOSCOW)
+    assert package is None
+    assert [problem.path for problem in problems] == ["/created_at"]
+    assert "Дата создания (created_at) must be set" in problems[0].message
 
 
 def test_local_order_date_in_base_zone() -> None:

@@ -51,6 +51,18 @@ BROKEN: list[tuple[str, str, Any, str]] = [
     ("orders", "/orders", {}, "type"),
     ("orders", "/orders/0", [], "type"),
     ("orders", "/extra", 1, "additionalProperties"),
+    ("orders", "/orders/0/number", "Н" * 129, "maxLength"),
+    ("orders", "/orders/0/document_number", "Д" * 129, "maxLength"),
+    ("orders", "/orders/0/document_number", " " * 129, "maxLength"),
+    ("orders", "/orders/0/date", "0001-01-01T05:00:00", "not"),
+    ("orders", "/orders/0/date", "0001-01-01T00:00:00+03:00", "not"),
+    ("orders", "/orders/0/modified_at", "0001-01-01T05:00:00", "not"),
+    ("orders", "/orders/0/modified_at", "0001-01-01T00:00:01Z", "not"),
+    ("orders", "/orders/0/modified_at", "0001-01-01T00:00:00.5", "not"),
+    ("orders", "/created_at", "0001-01-01T00:00:00", "not"),
+    ("orders", "/created_at", "0001-01-01T19:00:00-05:00", "not"),
+    ("counterparty_catalog", "/created_at", "0001-01-01T05:00:00", "not"),
+    ("counterparties_receipt", "/created_at", "0001-01-01T00:00:00Z", "not"),
     ("counterparty_catalog", "/counterparties/0/kind", 3, "type"),
     ("counterparty_catalog", "/counterparties/0/phones", ["+7", 7], "items"),
     ("counterparty_catalog", "/complete", "true", "type"),
@@ -66,6 +78,10 @@ BROKEN: list[tuple[str, str, Any, str]] = [
     ("counterparties", "/counterparties/0/addresses/0/type", "home", "enum"),
     ("counterparties", "/created_at", "2026-03-01T10:15:00Z", "pattern"),
     ("counterparties", "/count", -1, "minimum"),
+    ("counterparties", "/created_at", "0001-01-01T00:00:00", "not"),
+    ("orders_receipt", "/created_at", "0001-01-01T05:00:00", "not"),
+    ("rejection", "/created_at", "0001-01-01T00:00:00", "not"),
+    ("rejection", "/errors/0/value", "x" * 81, "maxLength"),
     ("orders_receipt", "/results/0/deal_id", 0, "oneOf"),
     ("orders_receipt", "/results/0/rollup", None, "type"),
     ("orders_receipt", "/sha256", "A" * 64, "pattern"),
@@ -83,6 +99,15 @@ VALID_CHANGES: list[tuple[str, str, Any]] = [
     ("orders", "/orders/0/modified_at", "2026-01-01T10:00:00.123456789Z"),
     ("orders", "/orders/0/payment_status", None),
     ("orders", "/number", 3.0),
+    ("orders", "/orders/0/number", "Н" * 128),
+    ("orders", "/orders/0/document_number", "Д" * 128),
+    ("orders", "/orders/0/modified_at", "0001-01-01T00:00:00"),
+    ("orders", "/orders/0/modified_at", "0001-01-01T00:00:00Z"),
+    ("orders", "/orders/0/modified_at", "0001-01-01T00:00:00+05:00"),
+    ("orders", "/orders/0/modified_at", "0001-01-01T00:00:00.000"),
+    ("orders", "/orders/0/modified_at", None),
+    ("orders", "/orders/0/realization_date", "0001-01-01T05:00:00"),
+    ("orders", "/orders/0/date", "0001-01-02T00:00:00"),
     (
         "counterparties",
         "/counterparties/0",
@@ -93,10 +118,12 @@ VALID_CHANGES: list[tuple[str, str, Any]] = [
     ("counterparties", "/counterparties/0/deal", None),
     ("orders_receipt", "/results/0/deal_id", None),
     ("rejection", "/in_reply_to", UUID.upper()),
+    ("rejection", "/errors/0/value", "x" * 79 + "…"),
 ]
 
 COVERED_KEYWORDS = {
     "$schema",
+    "$comment",
     "$id",
     "$defs",
     "$ref",
@@ -187,6 +214,7 @@ def test_every_keyword_covered() -> None:
     broken_keywords = {keyword for *_, keyword in BROKEN}
     assertion_keywords = COVERED_KEYWORDS - {
         "$schema",
+        "$comment",
         "$id",
         "$defs",
         "$ref",
@@ -207,7 +235,19 @@ json_values = st.recursive(
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=40)
     | st.sampled_from(
-        [UUID, UUID.upper(), "", "0001-01-01T00:00:00", "2026-01-01", "2026-01-01\n"]
+        [
+            UUID,
+            UUID.upper(),
+            "",
+            "0001-01-01T00:00:00",
+            "0001-01-01T00:00:00Z",
+            "0001-01-01T05:00:00",
+            "0001-01-01T00:00:00.5",
+            "2026-01-01",
+            "2026-01-01\n",
+            "Н" * 128,
+            "Н" * 129,
+        ]
     ),
     lambda children: (
         st.lists(children, max_size=3)
