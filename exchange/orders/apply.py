@@ -115,7 +115,10 @@ def apply_orders(
     if not resumed:
         with store.transaction():
             store.add_package(record, received_at)
-            store.save_version_rows(version_rows(accepted.values(), record))
+            store.save_version_rows(
+                version_rows(accepted.values(), record),
+                replaced=[ref for ref in previous if ref in accepted],
+            )
         book.mark_fresh(accepted)
     evaluator = TopEvaluator(store, port, book.settle)
     evaluation = evaluator.run(

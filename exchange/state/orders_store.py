@@ -3,10 +3,12 @@
 Tables (component ``orders``):
 
 - ``orders``: the latest applied version of every order, so that a package
-  holding one sub-order recomputes its parent from all known sub-orders, and
-  its report: the status that the receipt of that version's package (or a
-  follow-up for it) last gave, so that a later change of status gets a
-  follow-up receipt; ``recheck`` marks orders retried on later runs;
+  holding one sub-order recomputes its parent from all known sub-orders;
+- ``order_outcomes``: each order's report, the status that the receipt of its
+  version's package (or a follow-up for it) last gave, so that a later
+  change of status gets a follow-up receipt; ``recheck`` marks orders
+  retried on later runs. An order without a row here is ``pending``, with no
+  deal, message or recheck: a new version deletes its order's row;
 - ``packages``: every incoming package taken so far, with its progress
   (``applying`` → ``answered`` → ``archived``), so that a crash between
   steps resumes instead of writing a second receipt;
@@ -154,6 +156,28 @@ MIGRATIONS = [
         package_id TEXT NOT NULL,
         data TEXT NOT NULL
     )
+    """,
+    # Outcomes move to a narrow table of their own, and an order without a
+    # row there is pending. A new version's report then costs no placeholder,
+    # and its outcome is one narrow insert instead of an update of its wide
+    # version row.
+    """
+    CREATE TABLE order_outcomes (
+        ref TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        deal_id INTEGER,
+        message TEXT NOT NULL,
+        recheck INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO order_outcomes
+    SELECT ref, status, deal_id, message, recheck FROM orders
+    WHERE status != 'pending' OR deal_id IS NOT NULL OR message != '' OR recheck != 0;
+    DROP INDEX orders_recheck;
+    ALTER TABLE orders DROP COLUMN status;
+    ALTER TABLE orders DROP COLUMN deal_id;
+    ALTER TABLE orders DROP COLUMN message;
+    ALTER TABLE orders DROP COLUMN recheck;
+    CREATE INDEX order_outcomes_recheck ON order_outcomes (ref) WHERE recheck = 1
     """,
 ]
 
@@ -406,28 +430,28 @@ class OrdersStore:
             result.setdefault(number, []).append(ref)
         return result
 
-    def save_orders(self, versions: Iterable[StoredOrder]) -> None:
-        """Store order versions, each reported ``pending`` for now.
-
-        Runs inside the caller's transaction.
-        """
-        self.save_version_rows(map(_order_row, versions))
-
-    def save_version_rows(self, rows: Iterable[VersionRow]) -> None:
+    def save_version_rows(
+        self, rows: Iterable[VersionRow], replaced: Iterable[str] = ()
+    ) -> None:
         """Store order versions given as rows of ``VERSION_ROW_FIELDS``.
 
         Each order's report becomes ``pending`` with no deal, message or
-        recheck, until its outcome is known. Runs inside the caller's
-        transaction.
+        recheck, until its outcome is known: ``replaced`` must name every
+        order that had a stored version, whose outcome is deleted. Runs
+        inside the caller's transaction.
         """
         self.conn.executemany(
             "REPLACE INTO orders (ref, parent_ref, number, document_number,"
             " payment_status, realization_date, deletion_mark, posted, modified_at,"
-            " sender, package_number, package_id, status, deal_id, message, recheck)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, '', 0)",
+            " sender, package_number, package_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             # In ref order, the inserts walk the primary key from left to right
             # instead of jumping to a random page for each UUID.
             sorted(rows, key=itemgetter(0)),
+        )
+        self.conn.execute(
+            "DELETE FROM order_outcomes WHERE ref IN (SELECT value FROM json_each(?))",
+            (_json_array(replaced),),
         )
 
     # Reports
@@ -435,8 +459,9 @@ class OrdersStore:
     def reports(self, refs: Iterable[str]) -> dict[str, OrderReport]:
         """Return the last reports of the given orders."""
         rows = self.conn.execute(
-            f"SELECT {_REPORT_COLUMNS} FROM orders"  # noqa: S608
-            " WHERE ref IN (SELECT value FROM json_each(?))",
+            f"SELECT {_REPORT_COLUMNS} FROM orders AS o"  # noqa: S608
+            " LEFT JOIN order_outcomes AS r ON r.ref = o.ref"
+            " WHERE o.ref IN (SELECT value FROM json_each(?))",
             (_json_array(refs),),
         )
         return {row[0]: _report(row) for row in rows}
@@ -444,23 +469,30 @@ class OrdersStore:
     def reports_to_recheck(self) -> list[OrderReport]:
         """Return the orders that later runs must check again."""
         rows = self.conn.execute(
-            f"SELECT {_REPORT_COLUMNS} FROM orders INDEXED BY orders_recheck"  # noqa: S608
-            " WHERE recheck = 1 ORDER BY package_id, ref"
+            f"SELECT {_REPORT_COLUMNS}"  # noqa: S608
+            " FROM order_outcomes AS r INDEXED BY order_outcomes_recheck"
+            " JOIN orders AS o ON o.ref = r.ref"
+            " WHERE r.recheck = 1 ORDER BY o.package_id, o.ref"
         )
         return [_report(row) for row in rows]
 
     def reports_with_status(self, status: str, limit: int = 1000) -> list[OrderReport]:
         """Return up to ``limit`` reports of one status."""
         rows = self.conn.execute(
-            f"SELECT {_REPORT_COLUMNS} FROM orders WHERE status = ?"  # noqa: S608
-            " ORDER BY package_id, ref LIMIT ?",
+            f"SELECT {_REPORT_COLUMNS} FROM orders AS o"  # noqa: S608
+            " LEFT JOIN order_outcomes AS r ON r.ref = o.ref"
+            " WHERE coalesce(r.status, 'pending') = ?"
+            " ORDER BY o.package_id, o.ref LIMIT ?",
             (status, limit),
         )
         return [_report(row) for row in rows]
 
     def count_reports(self) -> dict[str, int]:
         """Return the number of orders per reported status."""
-        rows = self.conn.execute("SELECT status, count(*) FROM orders GROUP BY status")
+        rows = self.conn.execute(
+            "SELECT coalesce(r.status, 'pending') AS status, count(*) FROM orders AS o"
+            " LEFT JOIN order_outcomes AS r ON r.ref = o.ref GROUP BY 1"
+        )
         return {status: int(count) for status, count in rows}
 
     def save_reports(self, reports: Iterable[OrderReport]) -> None:
@@ -475,8 +507,8 @@ class OrdersStore:
         """Store new outcomes of reports that are stored already.
 
         Only ``status``, ``deal_id``, ``message`` and ``recheck`` are written:
-        the caller changes nothing else. A report whose order is not stored
-        is not added (inside the caller's transaction).
+        the caller changes nothing else, and names stored orders only
+        (inside its transaction).
         """
         self.update_outcome_rows(
             (report.status, report.deal_id, report.message, report.recheck, report.ref)
@@ -486,13 +518,12 @@ class OrdersStore:
     def update_outcome_rows(self, rows: Iterable[OutcomeRow]) -> None:
         """Store outcomes given as (status, deal_id, message, recheck, ref).
 
-        An UPDATE by primary key of the four outcome columns costs less than
-        an upsert of every column (inside the caller's transaction).
+        The caller names stored orders only (inside its transaction).
         """
         self.conn.executemany(
-            "UPDATE orders SET status = ?, deal_id = ?, message = ?, recheck = ?"
-            " WHERE ref = ?",
-            # In ref order, neighbouring updates fall on the same pages.
+            "REPLACE INTO order_outcomes (status, deal_id, message, recheck, ref)"
+            " VALUES (?, ?, ?, ?, ?)",
+            # In ref order, neighbouring rows fall on the same pages.
             sorted(rows, key=itemgetter(4)),
         )
 
@@ -668,8 +699,9 @@ _VERSION_COLUMNS = (
     " deletion_mark, posted, modified_at, sender, package_number, package_id"
 )
 _REPORT_COLUMNS = (
-    "ref, package_id, number, coalesce(document_number, ''), status, deal_id,"
-    " message, recheck"
+    "o.ref, o.package_id, o.number, coalesce(o.document_number, ''),"
+    " coalesce(r.status, 'pending'), r.deal_id, coalesce(r.message, ''),"
+    " coalesce(r.recheck, 0)"
 )
 
 
@@ -699,24 +731,6 @@ def _stored(row: sqlite3.Row) -> StoredOrder:
     )
     return StoredOrder(
         facts, number, modified_at, sender, int(package_number), package_id
-    )
-
-
-def _order_row(version: StoredOrder) -> VersionRow:
-    facts = version.facts
-    return (
-        facts.ref,
-        facts.parent_ref,
-        version.number,
-        facts.document_number,
-        facts.payment_status.value if facts.payment_status else None,
-        facts.realization_date.isoformat() if facts.realization_date else None,
-        int(facts.deletion_mark),
-        int(facts.posted),
-        version.modified_at,
-        version.sender,
-        version.package_number,
-        version.package_id,
     )
 
 

@@ -115,8 +115,8 @@ def test_normalize_keys_matches_single_keys(keys: list[tuple[str, str]]) -> None
     assert normalize_keys(keys) == tuple(expected)
 
 
-def test_migration_moves_reports_into_order_rows(tmp_path: Path) -> None:
-    """A database of the previous schema keeps every order and its report."""
+def test_migration_keeps_reports(tmp_path: Path) -> None:
+    """A database of the first schema keeps every order and its report."""
     conn = connect(tmp_path / "state.sqlite3")
     migrate(conn, "orders", MIGRATIONS[:2])
     conn.execute(
