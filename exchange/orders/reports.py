@@ -59,11 +59,11 @@ class ReportBook:
         self._rollups_waiting = store.has_pending_rollups()
 
     def mark_fresh(self, refs: Iterable[str]) -> None:
-        """Name orders whose reports are the placeholders just stored.
+        """Name orders whose versions were just stored, with no outcome yet.
 
-        ``OrdersStore.save_version_rows`` reports every order it stores as
-        ``pending`` with no deal, message or recheck. The first outcome of
-        such an order is stored without reading its report back.
+        An order that ``OrdersStore.save_version_rows`` stores has no outcome
+        row, which reads as ``pending`` with no deal, message or recheck. The
+        first outcome of such an order is stored without reading its report.
         """
         self._fresh.update(refs)
 
@@ -77,8 +77,8 @@ class ReportBook:
                 others.append(ref)
                 continue
             fresh.discard(ref)
-            # A placeholder is pending with no deal, message or recheck; an
-            # outcome equal to it changes nothing.
+            # No outcome row reads as pending with no deal, message or
+            # recheck, so an outcome equal to that needs no row.
             if (
                 outcome.status is not OrderStatus.PENDING
                 or outcome.deal_id is not None
