@@ -230,6 +230,8 @@ def translate(
         message = _length_message(label, instance, error_schema, incoming)
     elif keyword == "minimum":
         message = f"{label} must be at least {expected}"
+    elif keyword == "maximum":
+        message = f"{label} must be at most {expected}"
     else:
         message = f"{label}: {error.message}"
     return [Problem(pointer(path), shown, message)]
