@@ -317,7 +317,7 @@ def envelopes(draw: st.DrawFn, kind: str) -> dict[str, Any]:
         "kind": kind,
         "package_id": draw(uuid_texts),
         "sender": draw(st.text(min_size=1, max_size=64)),
-        "number": draw(st.integers(min_value=1, max_value=2**53)),
+        "number": draw(st.integers(min_value=1, max_value=2**53 - 1)),
         "created_at": draw(date_time_texts()),
     }
 
@@ -401,7 +401,7 @@ def outgoing_envelopes(draw: st.DrawFn, kind: str) -> dict[str, Any]:
         "kind": kind,
         "package_id": draw(lower_uuids),
         "sender": draw(st.text(min_size=1, max_size=64)),
-        "number": draw(st.integers(min_value=1, max_value=2**53)),
+        "number": draw(st.integers(min_value=1, max_value=2**53 - 1)),
         "created_at": draw(local_texts),
     }
 
