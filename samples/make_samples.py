@@ -459,6 +459,14 @@ def orders_receipt(
     ) -> dict[str, Any]:
         return result_row(by_number[number], status, deal_id, message)
 
+    def rolled_up(number: str, deal_id: int, document_number: str) -> dict[str, Any]:
+        return row(
+            number,
+            "suborder",
+            deal_id,
+            f"rolled up into the order with Номер документа {document_number}: updated",
+        )
+
     results = [
         row("ТЛ00-000121", "updated", 101),
         row("ТЛ00-000122", "updated", 102),
@@ -468,41 +476,38 @@ def orders_receipt(
             102,
             "marked for deletion, so left out of the rollup of ТЛ00-000122",
         ),
-        row(
-            "ТЛ00-000125",
-            "updated",
-            105,
-            'found by substring search: the deal holds " ТЛ-000105 " with spaces',
-        ),
+        row("ТЛ00-000125", "updated", 105),
         row(
             "ТЛ00-000199",
             "pending",
             None,
-            'no deal has Номер документа "ТЛ-000199" yet; retried on later runs',
+            "no deal has Номер документа 'ТЛ-000199' yet; the order is retried "
+            "until a manager enters the number in the deal",
         ),
         row(
             "ТЛ00-000126",
             "error",
             None,
-            '2 deals have Номер документа "ТЛ-000106" (106, 107); '
-            "keep the number in one deal only",
+            "several deals have Номер документа 'ТЛ-000106' (deals 106, 107); no "
+            "deal was updated: leave the number on one deal in Bitrix24, the "
+            "order is checked again on the next run",
         ),
-        row("ТЛ00-000123", "updated", 103, "rolled up from 2 sub-orders"),
-        row("ТЛ00-000341", "suborder", 103),
-        row("ТЛ00-000342", "suborder", 103),
-        row("ТЛ00-000124", "updated", 104, "rolled up from 2 sub-orders"),
-        row("ТЛ00-000343", "suborder", 104),
-        row("ТЛ00-000344", "suborder", 104),
+        row("ТЛ00-000123", "updated", 103),
+        rolled_up("ТЛ00-000341", 103, "ТЛ-000103"),
+        rolled_up("ТЛ00-000342", 103, "ТЛ-000103"),
+        row("ТЛ00-000124", "updated", 104),
+        rolled_up("ТЛ00-000343", 104, "ТЛ-000104"),
+        rolled_up("ТЛ00-000344", 104, "ТЛ-000104"),
         row(
             "ТЛ00-000345",
             "suborder",
             104,
             "marked for deletion, so left out of the rollup of ТЛ00-000124",
         ),
-        row("ТЛ00-000128", "updated", 108, "rolled up from 1 sub-order"),
-        row("ТЛ00-000381", "suborder", 108),
-        row("ТЛ00-000391", "suborder", 108),
-        row("ТЛ00-000392", "suborder", 108),
+        row("ТЛ00-000128", "updated", 108),
+        rolled_up("ТЛ00-000381", 108, "ТЛ-000108"),
+        rolled_up("ТЛ00-000391", 108, "ТЛ-000108"),
+        rolled_up("ТЛ00-000392", 108, "ТЛ-000108"),
         row(
             "ТЛ00-000382",
             "suborder",
@@ -516,8 +521,18 @@ def orders_receipt(
             "its parent ТЛ00-000382 is not posted, so it is left out of the rollup",
         ),
         row("ТЛ00-000129", "unchanged", 109),
-        row("ТЛ00-000131", "ignored", None, "not posted"),
-        row("ТЛ00-000132", "ignored", None, "marked for deletion"),
+        row(
+            "ТЛ00-000131",
+            "ignored",
+            None,
+            "the order is not posted in 1C, so its deal is not changed",
+        ),
+        row(
+            "ТЛ00-000132",
+            "ignored",
+            None,
+            "the order is marked for deletion in 1C, so its deal is not changed",
+        ),
     ]
     if len(results) != len(package["orders"]):
         raise ValueError("the receipt must have one row per order of the package")

@@ -129,9 +129,7 @@ def apply_orders(
         outcomes = _keep_confirmed(store, record.package_id, outcomes)
 
     sub_reports: list[OrderReport] = []
-    rows = _receipt_rows(
-        orders, errors, older, accepted, scope.tree, outcomes, sub_reports
-    )
+    rows = _receipt_rows(orders, errors, older, accepted, scope, outcomes, sub_reports)
     own = {order.ref for order in orders}
     rows.extend(
         _rollup_row(top, scope.numbers, scope.tree, outcomes[top])
@@ -350,7 +348,7 @@ def _receipt_rows(
     errors: Mapping[int, list[str]],
     older: Mapping[int, StoredOrder],
     accepted: Mapping[str, Order],
-    tree: OrderTree,
+    scope: Scope,
     outcomes: Mapping[str, TopOutcome],
     sub_reports: list[OrderReport],
 ) -> list[ReceiptRow]:
@@ -359,6 +357,7 @@ def _receipt_rows(
     Sub-orders get their report (status ``suborder``, pending or error) in
     ``sub_reports``; top-level reports were stored as their outcomes came.
     """
+    tree, numbers = scope.tree, scope.numbers
     rows: list[ReceiptRow] = []
     append = rows.append
     for index, order in enumerate(orders):
@@ -377,7 +376,7 @@ def _receipt_rows(
                     outcome.message,
                 )
         else:
-            report = _sub_report(accepted[ref], tree, outcomes)
+            report = _sub_report(accepted[ref], tree, numbers, outcomes)
             sub_reports.append(report)
             status, deal_id, message = (
                 OrderStatus(report.status),
@@ -416,7 +415,10 @@ def _refused(
 
 
 def _sub_report(
-    order: Order, tree: OrderTree, outcomes: Mapping[str, TopOutcome]
+    order: Order,
+    tree: OrderTree,
+    numbers: Mapping[str, str],
+    outcomes: Mapping[str, TopOutcome],
 ) -> OrderReport:
     """Return the report of a sub-order: rolled up, waiting, or in a cycle."""
     ref = order.ref
@@ -431,10 +433,7 @@ def _sub_report(
             recheck=not cycle,
         )
     outcome = outcomes.get(top)
-    top_facts = tree.get(top)
-    message = suborder_message(
-        top_facts.document_number if top_facts else None, outcome
-    )
+    message = suborder_message(ref, tree, numbers, outcome)
     return _report(
         order,
         OrderStatus.SUBORDER,

@@ -63,10 +63,7 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
     changed: list[OrderReport] = []
     for report, top in attached:
         outcome = evaluation.outcomes.get(top)
-        top_facts = tree.get(top)
-        message = suborder_message(
-            top_facts.document_number if top_facts else None, outcome
-        )
+        message = suborder_message(report.ref, tree, numbers, outcome)
         updated = replace(
             report,
             status=OrderStatus.SUBORDER.value,

@@ -10,12 +10,13 @@ lists only the orders whose status changed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from exchange import jsonio
 from exchange.contract.enums import OrderStatus
 from exchange.orders.evaluate import TopOutcome
+from exchange.rules.rollup import OrderTree
 from exchange.state.orders_store import OrderReport, OrdersStore, OutcomeRow
 
 
@@ -205,8 +206,38 @@ def decode_row(data: str) -> ReceiptRow:
     )
 
 
-def suborder_message(top_number: str | None, outcome: TopOutcome | None) -> str:
-    """Return the receipt message of a sub-order rolled up into its top."""
+def suborder_message(
+    ref: str,
+    tree: OrderTree,
+    numbers: Mapping[str, str],
+    outcome: TopOutcome | None,
+) -> str:
+    """Return the receipt message of a sub-order below a known top.
+
+    A sub-order that is marked for deletion or not posted, or that hangs
+    below such an order, is left out of the rollup, and the message says
+    which order keeps it out. Otherwise it names the top it is rolled up
+    into and that top's outcome.
+    """
+    excluded = tree.left_out_by(ref)
+    if excluded is not None:
+        reason = "marked for deletion" if excluded.deletion_mark else "not posted"
+        if excluded.ref == ref:
+            parent = excluded.parent_ref or ""
+            return (
+                f"{reason}, so left out of the rollup of {numbers.get(parent, parent)}"
+            )
+        order = tree.get(ref)
+        relation = (
+            "its parent"
+            if order is not None and order.parent_ref == excluded.ref
+            else "the order above it,"
+        )
+        number = numbers.get(excluded.ref, excluded.ref)
+        return f"{relation} {number} is {reason}, so it is left out of the rollup"
+    top = tree.top_of(ref)
+    top_facts = tree.get(top) if top is not None else None
+    top_number = top_facts.document_number if top_facts is not None else None
     message = f"rolled up into the order with Номер документа {top_number or '(empty)'}"
     if outcome is not None:
         message += f": {outcome.status.value}"

@@ -124,6 +124,22 @@ class OrderTree:
             order = self._orders.get(parent)
         return False
 
+    def left_out_by(self, ref: str) -> Facts | None:
+        """Return the order that keeps a sub-order out of its top's rollup.
+
+        That is the sub-order itself when it is marked for deletion or not
+        posted, else its nearest such ancestor below the top. None means the
+        sub-order takes part in the rollup, or is not below a known top.
+        """
+        top = self.top_of(ref)
+        current = self._orders.get(ref)
+        while current is not None and top is not None and current.ref != top:
+            if current.deletion_mark or not current.posted:
+                return current
+            parent = current.parent_ref
+            current = self._orders.get(parent) if parent is not None else None
+        return None
+
     def family(self, ref: str) -> set[str]:
         """Return the order and all its descendants, excluded ones included."""
         found = {ref}

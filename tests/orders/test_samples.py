@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
+import orjson
+
 from tests.orders.conftest import (
     FULLY_PAID,
     NOT_PAID,
@@ -91,6 +93,20 @@ def test_samples_receipt_of_package_1(exchange: Exchange) -> None:
         assert (number, rows[number]["deal_id"]) == (number, deal_id)
         assert (number, rows[number]["rollup"]) == (number, False)
     assert "106, 107" in rows["ТЛ00-000126"]["message"]
+
+
+def test_samples_receipt_matches_outgoing_sample(exchange: Exchange) -> None:
+    """The service writes the rows of samples/outgoing/orders_receipt_B24_2.json."""
+    exchange.put_sample("orders_TMS_1.json")
+    exchange.run()
+    (receipt,) = exchange.new_receipts()
+    sample = orjson.loads(
+        (SAMPLES / "outgoing" / "orders_receipt_B24_2.json").read_bytes()
+    )
+
+    assert receipt["results"] == sample["results"]
+    assert receipt["in_reply_to"] == sample["in_reply_to"]
+    assert receipt["sha256"] == sample["sha256"]
 
 
 def test_samples_deals_after_package_1(exchange: Exchange) -> None:

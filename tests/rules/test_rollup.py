@@ -335,6 +335,33 @@ def test_family_includes_excluded() -> None:
     assert tree.family("other") == {"other"}
 
 
+def test_left_out_by_nearest_excluded_order() -> None:
+    """A sub-order is left out by itself or by its nearest excluded ancestor."""
+    tree = OrderTree(
+        [
+            make_order("top"),
+            make_order("kept", "top"),
+            make_order("deleted", "top", deleted=True),
+            make_order("below-deleted", "deleted"),
+            make_order("unposted", "deleted", posted=False),
+            make_order("below-unposted", "unposted"),
+            make_order("orphan", "missing", deleted=True),
+        ]
+    )
+
+    def ref_of(ref: str) -> str | None:
+        order = tree.left_out_by(ref)
+        return order.ref if order else None
+
+    assert ref_of("kept") is None
+    assert ref_of("top") is None
+    assert ref_of("deleted") == "deleted"
+    assert ref_of("below-deleted") == "deleted"
+    assert ref_of("unposted") == "unposted"
+    assert ref_of("below-unposted") == "unposted"
+    assert ref_of("orphan") is None
+
+
 def test_affected_tops_reparented_sub_order() -> None:
     """A re-parented sub-order affects both its old and its new top."""
     before = make_order("sub", "old-parent", FULL, NOV_3)
