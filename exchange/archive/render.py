@@ -110,7 +110,10 @@ def _entry_fields(
     yield "Counts", counts_text(entry.counts)
     yield "Size", f"{entry.size} bytes"
     yield "SHA-256", entry.sha256
-    yield "Archived as", entry.archive_path
+    if entry.rejected:
+        yield "In the error folder as", entry.archive_path
+    else:
+        yield "Archived as", entry.archive_path
     yield "Entry hash", entry.entry_hash
     if entry.pruned_at:
         yield "Pruned", format_timestamp(entry.pruned_at, zone)

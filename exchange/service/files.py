@@ -378,7 +378,13 @@ class FileProcessor:
         with store.transaction():
             if store.package(record.package_id) is None:
                 store.add_package(record, received.isoformat())
-        self._archive(loaded, data, received, "applied", "", b"", counts=counts)
+        keys: list[tuple[str, str]] = []
+        if isinstance(package, CounterpartyCatalogPackage):
+            # ``audit find --inn`` finds the catalogs that carried an INN.
+            keys = [("inn", item.inn) for item in package.counterparties if item.inn]
+        self._archive(
+            loaded, data, received, "applied", "", b"", counts=counts, keys=keys
+        )
         with store.transaction():
             store.set_package_state(record.package_id, "archived")
         log.info(

@@ -177,6 +177,20 @@ def test_show_by_file_name(roots: Roots, populated: list[RecordedEntry]) -> None
     assert rows[0]["reply"] == '{"kind":"rejection","in_reply_to":2}'
 
 
+def test_show_rejected_names_error_folder(
+    roots: Roots, populated: list[RecordedEntry]
+) -> None:
+    """show of a rejected file says its copy is in the error folder."""
+    result = audit(roots, "show", "2")
+    assert result.exit_code == 0, result.output
+    assert "In the error folder as" in result.stdout
+    assert "Archived as" not in result.stdout
+
+    applied = audit(roots, "show", "1")
+    assert "Archived as" in applied.stdout
+    assert "In the error folder as" not in applied.stdout
+
+
 def test_show_unknown(roots: Roots, populated: list[RecordedEntry]) -> None:
     """show with a token that matches nothing exits 1 with an error."""
     result = audit(roots, "show", "nothing.json")

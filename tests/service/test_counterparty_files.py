@@ -162,3 +162,28 @@ def test_catalog_file_links_by_inn(tmp_path: Path, portal: Emulator) -> None:
     assert linked["ref"] == REF_NORTH
     assert linked["match"] == {"by": "inn_kpp", "candidates": []}
     assert linked["action"] == "link"
+
+
+def test_catalog_journal_entry_finds_by_inn(tmp_path: Path, portal: Emulator) -> None:
+    """An applied catalog's journal entry is found by each INN it carries."""
+    settings = settings_for(tmp_path, portal)
+    catalog = envelope("counterparty_catalog", 5) | {
+        "complete": True,
+        "counterparties": [
+            {
+                "ref": REF_NORTH,
+                "kind": "legal_entity",
+                "name": "Северный ветер",
+                "inn": "7707083893",
+                "kpp": "773601001",
+            }
+        ],
+    }
+    drop(settings.paths.inbox, "counterparty_catalog_TMS_5.json", catalog)
+    run(settings)
+
+    with Runtime(settings) as runtime:
+        found = runtime.journal.find("inn", "7707 083 893")
+
+    names = [entry.file_name for entry in found]
+    assert "counterparty_catalog_TMS_5.json" in names
