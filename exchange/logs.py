@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from exchange import jsonio
@@ -17,6 +19,8 @@ from exchange import jsonio
 # /rest/<user>/<code>/ : the code is the inbound webhook's secret.
 _WEBHOOK_SECRET = re.compile(r"(/rest/\d+/)[^/\s\"']+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# All C0 controls, DEL and the C1 controls (a terminal reads U+009B as CSI).
+_CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _extra_secrets: set[str] = set()
 
 
@@ -35,30 +39,84 @@ def mask_secrets(text: str) -> str:
 
 
 def escape_control(text: str) -> str:
-    """Escape control characters (except line feed) as ``\\xNN``."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    """Escape control characters except line feed and tab as ``\\xNN``."""
+    return _CONTROL.sub(_hex, text)
+
+
+def escape_line(text: str) -> str:
+    """Escape every control character, line feed and tab included, as ``\\xNN``.
+
+    The result is one line that cannot move the cursor or colour a terminal.
+    """
+    return _CONTROL_ANY.sub(_hex, text)
+
+
+def _hex(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 class SafeFilter(logging.Filter):
-    """Render the message once, masked and escaped, so no handler receives a secret."""
+    """Render the message once, masked and escaped, so no handler receives a secret.
+
+    The message becomes one line: every control character in it, line feeds
+    included, is written as ``\\xNN``, so a file name such as
+    ``"evil\\nname.json"`` cannot split a record or fake the next one. Escaping
+    the rendered message covers every log call, whatever argument carries the
+    name. A traceback keeps its line feeds; its other control characters are
+    escaped.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        record.msg = escape_control(mask_secrets(message))
+        record.msg = escape_line(mask_secrets(message))
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = mask_secrets(
-                logging.Formatter().formatException(record.exc_info)
+            record.exc_text = escape_control(
+                mask_secrets(logging.Formatter().formatException(record.exc_info))
             )
             record.exc_info = None
         return True
 
 
+DRY_RUN_PREFIX = "dry run: "
+
+
+class DryRunFilter(logging.Filter):
+    """Prefix every message with ``dry run: `` and set ``record.dry_run``.
+
+    A dry run logs the same steps as a real run (written, archived, applied)
+    on scratch copies, so without the marker its lines in the journal would
+    read like real work.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # A record passes every handler, so mark it once.
+        if not getattr(record, "dry_run", False):
+            record.msg = DRY_RUN_PREFIX + record.getMessage()
+            record.args = None
+            record.dry_run = True
+        return True
+
+
+@contextmanager
+def dry_run_logging() -> Iterator[None]:
+    """Mark every record that reaches the root logger's handlers as a dry run."""
+    marker = DryRunFilter()
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(marker)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(marker)
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message."""
+    """One JSON object per line: time, level, logger, message, dry_run if set."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(
                 timespec="milliseconds"
             ),
@@ -68,6 +126,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_text:
             entry["exception"] = record.exc_text
+        if getattr(record, "dry_run", False):
+            entry["dry_run"] = True
         return jsonio.dumps_text(entry)
 
 

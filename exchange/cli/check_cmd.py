@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.markup import escape
 
 from exchange.cli.context import AppContext
-from exchange.cli.output import console
+from exchange.cli.output import console, shown
+from exchange.config.loader import default_config_path, find_config
 from exchange.errors import EXIT_ATTENTION, ConfigError, ExchangeError
 
 
@@ -21,11 +24,12 @@ def command(app: AppContext) -> None:
 
     out = console()
     try:
+        config_file = _required_config_file(app)
         settings = app.settings()
     except ConfigError as exc:
         out.print(f"[red]failed[/red] configuration: {escape(str(exc))}")
         raise SystemExit(EXIT_ATTENTION) from None
-    out.print("[green]ok[/green]     configuration")
+    out.print(f"[green]ok[/green]     configuration: read {shown(str(config_file))}")
     failed = 0
     try:
         for result in run_checks(settings):
@@ -37,3 +41,16 @@ def command(app: AppContext) -> None:
         out.print(f"[red]failed[/red] check stopped early: {escape(str(exc))}")
         failed += 1
     raise SystemExit(EXIT_ATTENTION if failed else 0)
+
+
+def _required_config_file(app: AppContext) -> Path:
+    # Commands other than check run on the defaults without a file; check
+    # treats a missing file as a failure, because a service set up for real
+    # work always has one.
+    config_file = find_config(app.config_path)
+    if config_file is None:
+        raise ConfigError(
+            f"no configuration file found at {default_config_path()}; "
+            "create one with `exchange config init` or pass --config"
+        )
+    return config_file

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from exchange.logs import escape_line
 from exchange.service.files import FileOutcome
 from exchange.service.run_once import RunReport
 
@@ -21,6 +22,15 @@ def console() -> Console:
     return Console(soft_wrap=True, highlight=False, width=width)
 
 
+def shown(text: str) -> str:
+    """Return ``text`` safe to print: control characters as ``\\xNN``, markup escaped.
+
+    File names and messages come from outside, so a name with a line feed or
+    an ESC sequence must not split a line or colour the terminal.
+    """
+    return escape(escape_line(text))
+
+
 def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) -> None:
     """Print one table row per order of every processed file."""
     out = console()
@@ -29,9 +39,9 @@ def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) ->
         verdict = f"would be {outcome.outcome}" if dry_run else outcome.outcome
         reply = "would reply" if dry_run else "reply"
         out.print(
-            f"[bold]{escape(outcome.name)}[/bold]: {verdict}"
+            f"[bold]{shown(outcome.name)}[/bold]: {verdict}"
             + (f" ({counts})" if counts else "")
-            + (f"; {reply} {outcome.reply}" if outcome.reply else "")
+            + (f"; {reply} {shown(outcome.reply)}" if outcome.reply else "")
         )
         if not outcome.rows:
             continue
@@ -40,11 +50,11 @@ def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) ->
             table.add_column(column, overflow="fold")
         for row in outcome.rows:
             table.add_row(
-                escape(row.number) + (" (rollup)" if row.rollup else ""),
-                escape(row.document_number),
+                shown(row.number) + (" (rollup)" if row.rollup else ""),
+                shown(row.document_number),
                 row.status.value,
                 "" if row.deal_id is None else str(row.deal_id),
-                escape(row.message),
+                shown(row.message),
             )
         out.print(table)
 
@@ -56,10 +66,10 @@ def print_run_report(report: RunReport) -> None:
     if not report.files and not report.problems:
         out.print("no complete file in the inbox")
     for name in report.waiting:
-        out.print(f"{escape(name)}: still being written; left for the next run")
+        out.print(f"{shown(name)}: still being written; left for the next run")
     if report.followups:
         out.print(f"follow-up receipts written: {report.followups}")
     if report.exported:
         out.print(f"counterparties exported: {report.exported}")
     for problem in report.problems:
-        out.print(f"[red]problem[/red]: {escape(problem)}")
+        out.print(f"[red]problem[/red]: {shown(problem)}")

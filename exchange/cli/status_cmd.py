@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from exchange.cli.context import AppContext
-from exchange.cli.output import console
+from exchange.cli.output import console, shown
 from exchange.state.orders_store import OrderReport
 from exchange.timestamps import format_timestamp
 
@@ -54,10 +53,10 @@ def command(app: AppContext, limit: int) -> None:
             table.add_column(column)
         for row in store.last_packages():
             table.add_row(
-                row["sender"],
+                shown(row["sender"]),
                 str(row["number"]),
                 row["kind"],
-                row["source_file"],
+                shown(row["source_file"]),
                 format_timestamp(row["received_at"], zone),
                 row["state"],
             )
@@ -70,16 +69,16 @@ def command(app: AppContext, limit: int) -> None:
             prefix = f"{entry.file_name}: "
             first = first.removeprefix(prefix)
             processed = format_timestamp(entry.processed_at, zone)
-            out.print(f"  {processed} {escape(entry.file_name)}: {escape(first)}")
+            out.print(f"  {processed} {shown(entry.file_name)}: {shown(first)}")
         undelivered = runtime.outgoing.undelivered()
         if undelivered:
             names = ", ".join(package.name for package in undelivered)
-            out.print(f"[red]not yet written to the outbox[/red]: {escape(names)}")
+            out.print(f"[red]not yet written to the outbox[/red]: {shown(names)}")
         if settings.counterparties.trigger_field:
             from exchange.counterparties import status_lines
 
             for line in status_lines(runtime):
-                out.print(escape(line))
+                out.print(shown(line))
 
 
 def _reports(out: Console, title: str, reports: list[OrderReport]) -> None:
@@ -88,9 +87,9 @@ def _reports(out: Console, title: str, reports: list[OrderReport]) -> None:
         table.add_column(column, overflow="fold")
     for report in reports:
         table.add_row(
-            escape(report.number),
-            escape(report.document_number),
+            shown(report.number),
+            shown(report.document_number),
             "" if report.deal_id is None else str(report.deal_id),
-            escape(report.message),
+            shown(report.message),
         )
     out.print(table)

@@ -11,6 +11,7 @@ import click
 from exchange import jsonio
 from exchange.contract.load import ContractSettings, LoadedFile, load_file
 from exchange.errors import EXIT_ATTENTION, EXIT_OK
+from exchange.logs import escape_line
 
 MIB = 1024 * 1024
 
@@ -82,26 +83,27 @@ def _has_problems(result: LoadedFile) -> bool:
 def _print_result(result: LoadedFile) -> None:
     if not _has_problems(result):
         kind = result.envelope.kind if result.envelope else "?"
-        click.echo(f"{result.source_name}: valid ({kind})")
+        click.echo(f"{escape_line(result.source_name)}: valid ({kind})")
         return
     if result.problems:
         shown = len(result.problems)
         listed = f" ({shown} listed)" if shown < result.errors_total else ""
         click.echo(
-            f"{result.source_name}: rejected; contract violations: "
+            f"{escape_line(result.source_name)}: rejected; contract violations: "
             f"{result.errors_total}{listed}"
         )
         for problem in result.problems:
             value = f"{problem.value}: " if problem.value else ""
-            click.echo(f"  {problem.path or '(file)'}: {value}{problem.message}")
+            line = f"  {problem.path or '(file)'}: {value}{problem.message}"
+            click.echo(escape_line(line))
     if result.order_problems:
         click.echo(
-            f"{result.source_name}: orders failing a business check: "
+            f"{escape_line(result.source_name)}: orders failing a business check: "
             f"{len(result.order_problems)} (these orders get status error, "
             "the others apply)"
         )
         for order_problem in result.order_problems:
-            click.echo(f"  {order_problem.path}: {order_problem.message}")
+            click.echo(escape_line(f"  {order_problem.path}: {order_problem.message}"))
 
 
 def _as_document(results: list[LoadedFile]) -> dict[str, Any]:

@@ -26,12 +26,19 @@ from pydantic_settings import (
 
 from exchange.config.settings import Settings
 from exchange.errors import ConfigError
+from exchange.logs import mask_secrets
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_NAME = "exchange.toml"
 ENV_PREFIX = "EXCHANGE_"
 SECRETS_FILE_VARIABLE = "EXCHANGE_SECRETS_FILE"
+# Longer rejected values are cut in messages so one line stays readable.
+MAX_QUOTED_VALUE = 80
+# Settings whose values never appear in a message, even when invalid.
+SECRET_SETTINGS = frozenset(
+    {"webhook_url", "password", "key_passphrase", "application_token"}
+)
 
 
 class _EnvironmentSettings(Settings, BaseSettings):
@@ -67,13 +74,24 @@ def find_config(explicit: str | Path | None) -> Path | None:
                 "`exchange config init` or fix --config / EXCHANGE_CONFIG"
             )
         return path.resolve()
-    default = Path.cwd() / DEFAULT_CONFIG_NAME
+    default = default_config_path()
     return default if default.is_file() else None
+
+
+def default_config_path() -> Path:
+    """Return where a configuration file is looked for without --config."""
+    return Path.cwd() / DEFAULT_CONFIG_NAME
 
 
 def load_settings(config_path: str | Path | None = None) -> Settings:
     """Load and check the effective settings; raise ``ConfigError`` if invalid."""
     path = find_config(config_path)
+    if path is None:
+        log.warning(
+            "no configuration file at %s and no --config or EXCHANGE_CONFIG; "
+            "using the defaults and the EXCHANGE_* environment variables",
+            default_config_path(),
+        )
     data = _read_toml(path) if path else {}
     if _nested(data, "bitrix24", "webhook_url"):
         log.warning(
@@ -151,11 +169,37 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
         else:
             setting = location[0] if location else "(top level)"
         variable = ENV_PREFIX + "__".join(location).upper()
-        message = error["msg"]
+        value = _quoted_value(error, location)
         if error["type"] == "extra_forbidden":
-            message = "unknown setting; check its spelling in `exchange config init`"
-        lines.append(f"  {setting}: {message} (environment: {variable})")
+            shown = f" (value {value})" if value else ""
+            lines.append(
+                f"  {setting}: unknown setting{shown}; fix its spelling "
+                "(`exchange config init` writes every setting) or remove it"
+            )
+            continue
+        message = error["msg"].removeprefix("Value error, ")
+        if value:
+            message = f"{message}; got {value}"
+        # A value can come from the file, the secrets file or the environment,
+        # and pydantic does not say which, so the message names every place.
+        lines.append(
+            f"  {setting}: {message} (set in the configuration file or in {variable})"
+        )
     return "\n".join(lines)
+
+
+def _quoted_value(error: Any, location: list[str]) -> str:
+    """Return the rejected value quoted, or "" for a secret or a quoted one."""
+    if "input" not in error or isinstance(error["input"], dict):
+        return ""
+    if location and location[-1] in SECRET_SETTINGS:
+        return ""
+    text = repr(error["input"])
+    if len(text) > MAX_QUOTED_VALUE:
+        text = text[: MAX_QUOTED_VALUE - 3] + "..."
+    if text in error["msg"]:
+        return ""
+    return mask_secrets(text)
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:

@@ -44,7 +44,11 @@ from exchange.errors import (
 )
 from exchange.logs import escape_control
 from exchange.service.batches import DaemonRuntime
-from exchange.service.fields_watch import FieldsRefresh, WatchedPortProvider
+from exchange.service.fields_watch import (
+    FieldsRefresh,
+    WatchedPortProvider,
+    describe_portal_failure,
+)
 from exchange.service.progress import BacklogProgress
 from exchange.service.run_once import (
     RunReport,
@@ -197,9 +201,9 @@ class Daemon:
             return False
         except Bitrix24Error as exc:
             log.error(
-                "Bitrix24 is not available at start: %s; the deal fields are "
-                "checked again on the first file or retry",
-                exc,
+                "%s. The service keeps running and reads the deal fields again "
+                "for the first file or retry.",
+                describe_portal_failure(exc, "at start"),
             )
         return True
 

@@ -21,6 +21,7 @@ from typing import Any
 from exchange import jsonio
 from exchange.config import Settings
 from exchange.errors import ConfigError
+from exchange.logs import dry_run_logging
 from exchange.orders.bitrix_port import DryRunDealPort
 from exchange.service.files import FileOutcome, FileProcessor
 from exchange.service.runtime import Runtime
@@ -69,7 +70,7 @@ def dry_run_files(
     plan_folder = settings.paths.dry_run / stamp
     plan_folder.mkdir(parents=True, exist_ok=True)
     outcomes: list[FileOutcome] = []
-    with scratch_runtime(settings) as runtime:
+    with dry_run_logging(), scratch_runtime(settings) as runtime:
         port = DryRunDealPort(runtime.client, runtime.deal_fields)
         processor = FileProcessor(runtime, lambda: port)
         for name, data in files:

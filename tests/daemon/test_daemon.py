@@ -187,7 +187,7 @@ def test_portal_outage_retried_with_backoff(
     workspace.write_config({"bitrix24": {"max_attempts": 1}})
     emulator.faults.outage(on=True)
     daemon = daemon_factory(workspace)
-    daemon.wait_for_log("Bitrix24 is not available at start")
+    daemon.wait_for_log("Bitrix24 is unreachable at start")
     workspace.drop("orders_TMS_1.json", (SAMPLES / "orders_TMS_1.json").read_bytes())
     daemon.wait_for_log("retrying in", timeout=20)
     assert daemon.alive()
