@@ -38,12 +38,14 @@ def command(app: AppContext, *, once: bool, dry_run: bool) -> None:
             raise click.UsageError("--dry-run needs --once")
         from exchange.service.dry_run import dry_run_files, inbox_files
 
-        outcomes, folder = dry_run_files(settings, inbox_files(settings))
+        outcomes, folder, retry_code = dry_run_files(
+            settings, inbox_files(settings), retry=True
+        )
         print_outcomes(outcomes, dry_run=True)
         click.echo(
             f"dry run: nothing was changed; planned calls and receipts: {folder}"
         )
-        raise SystemExit(max((o.exit_code for o in outcomes), default=0))
+        raise SystemExit(max([retry_code, *(o.exit_code for o in outcomes)]))
     if not once:
         from exchange.service.daemon import run_daemon
 
@@ -73,7 +75,7 @@ def process(app: AppContext, file: Path, *, dry_run: bool) -> None:
     if dry_run:
         from exchange.service.dry_run import dry_run_files
 
-        outcomes, folder = dry_run_files(settings, [(file.name, data)])
+        outcomes, folder, _ = dry_run_files(settings, [(file.name, data)])
         print_outcomes(outcomes, dry_run=True)
         click.echo(
             f"dry run: nothing was changed; planned calls and receipts: {folder}"

@@ -63,9 +63,15 @@ def scratch_runtime(settings: Settings) -> Iterator[Runtime]:
 
 
 def dry_run_files(
-    settings: Settings, files: list[tuple[str, bytes]]
-) -> tuple[list[FileOutcome], Path]:
-    """Process ``files`` (name, bytes) on a scratch copy; return the plan folder."""
+    settings: Settings, files: list[tuple[str, bytes]], *, retry: bool = False
+) -> tuple[list[FileOutcome], Path, int]:
+    """Process ``files`` (name, bytes) on a scratch copy.
+
+    With ``retry`` the orders that earlier runs left pending are evaluated
+    again afterwards, as ``run --once`` does, and their plan goes into
+    ``pending-retry.plan.json``. Returns the file outcomes, the plan folder
+    and the exit code of the retry (0 without one).
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     plan_folder = settings.paths.dry_run / stamp
     plan_folder.mkdir(parents=True, exist_ok=True)
@@ -84,11 +90,33 @@ def dry_run_files(
             }
             plan_path = plan_folder / f"{Path(name).name}.plan.json"
             plan_path.write_bytes(jsonio.dumps(plan, indent=True))
+        retry_code = 0
+        if retry:
+            retry_code = _retry_pending(runtime, port, plan_folder)
         outbox = runtime.settings.paths.outbox
         if outbox.exists():
             replies = plan_folder / "outbox"
             shutil.copytree(outbox, replies, dirs_exist_ok=True)
-    return outcomes, plan_folder
+    return outcomes, plan_folder, retry_code
+
+
+def _retry_pending(runtime: Runtime, port: DryRunDealPort, plan_folder: Path) -> int:
+    """Plan the retry of pending orders; write its plan and return its exit code."""
+    from exchange.service.run_once import RunReport, retry_pending
+
+    before = len(port.planned_batches)
+    report = RunReport()
+    retry_pending(runtime, lambda: port, report)
+    plan: dict[str, Any] = {
+        "source_file": "",
+        "outcome": "pending orders checked again",
+        "followups": report.followups,
+        "batches": port.planned_batches[before:],
+    }
+    (plan_folder / "pending-retry.plan.json").write_bytes(
+        jsonio.dumps(plan, indent=True)
+    )
+    return report.exit_code
 
 
 def inbox_files(settings: Settings) -> list[tuple[str, bytes]]:

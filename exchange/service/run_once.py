@@ -21,7 +21,7 @@ from exchange.logs import escape_control
 from exchange.orders.bitrix_port import BitrixDealPort
 from exchange.orders.port import DealPort, UnavailablePort
 from exchange.orders.recheck import recheck_pending
-from exchange.service.files import FileOutcome, FileProcessor
+from exchange.service.files import FileOutcome, FileProcessor, PortFactory
 from exchange.service.ordering import application_order
 from exchange.service.runtime import Runtime
 from exchange.transport import wait_settled
@@ -136,7 +136,7 @@ def _log_waiting(names: list[str]) -> None:
     _announced_waiting.update(names)
 
 
-def retry_pending(runtime: Runtime, provider: PortProvider, report: RunReport) -> None:
+def retry_pending(runtime: Runtime, provider: PortFactory, report: RunReport) -> None:
     """Evaluate pending orders again and write the follow-up receipts.
 
     Follow-ups that a stopped run queued but did not write are written too.

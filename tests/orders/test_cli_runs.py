@@ -14,6 +14,7 @@ from exchange.emulator import Emulator
 from tests.orders.conftest import (
     DEAL_FIELDS,
     FULLY_PAID,
+    NUMBER_FIELD,
     Exchange,
     ExchangeFactory,
     order,
@@ -88,6 +89,35 @@ def test_dry_run_once_changes_nothing(
     # The real run afterwards takes the next outgoing number: none was used.
     assert _invoke(service, config, "run", "--once").exit_code == 0
     assert [r["number"] for r in service.receipts()] == [1, 2]
+
+
+def test_dry_run_once_plans_pending_retry(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """run --once --dry-run plans the retry of pending orders, as the real run does."""
+    emulator = small_portal({202: ""})
+    service = exchange_factory(emulator)
+    config = _config(service)
+    service.put(package(1, [order("A", "ТЛ-202", status="ОплаченПолностью")]))
+    assert _invoke(service, config, "run", "--once").exit_code == 0
+    service.edit_deal(202, **{NUMBER_FIELD: "ТЛ-202"})
+    digest = _state_digest(service)
+
+    result = _invoke(service, config, "run", "--once", "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert emulator.stats.calls_by_method["crm.deal.update"] == 0
+    assert _state_digest(service) == digest
+    (plan_path,) = service.settings.paths.dry_run.rglob("pending-retry.plan.json")
+    plan = jsonio.loads(plan_path.read_bytes())
+    assert plan["followups"] == 1
+    (batch,) = plan["batches"]
+    (command,) = batch["params"]["cmd"].values()
+    assert command.startswith("crm.deal.update?")
+    assert "id=202" in command
+    (followup,) = plan_path.parent.glob("outbox/orders_receipt_*.json")
+    assert jsonio.loads(followup.read_bytes())["results"][0]["status"] == "updated"
+    assert len(list(service.outbox.glob("*.json"))) == 1
 
 
 def test_dry_run_process_changes_nothing(
