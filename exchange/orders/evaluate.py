@@ -285,7 +285,7 @@ class TopEvaluator:
     def _send(self, planned: dict[str, PlannedUpdate], result: Evaluation) -> None:
         """Send the planned updates and record what each batch answered.
 
-        Each batch's answers are committed to the batch log as soon as it
+        Each batch's results are committed to the batch log as soon as it
         returns; the outcomes and deal values are recorded together at the
         end (``record_batches``), or by the next run after a crash.
         """
@@ -330,7 +330,7 @@ update was taken, and the failure otherwise."""
 
 
 def encode_answers(batch: list[BatchAnswer]) -> str:
-    """Return one batch's answers as the JSON text of the batch log.
+    """Return one batch's results as the JSON text of the batch log.
 
     A taken update is ``[top, deal, item, date]``, a refused one ``[top,
     deal, message, not_found]``; the boolean tells them apart.
@@ -347,7 +347,7 @@ def encode_answers(batch: list[BatchAnswer]) -> str:
 
 
 def decode_answers(data: str) -> list[BatchAnswer]:
-    """Return the answers that ``encode_answers`` wrote."""
+    """Return the results that ``encode_answers`` wrote."""
     answers: list[BatchAnswer] = []
     for top, deal_id, first, second in jsonio.loads(data):
         if isinstance(second, bool):
@@ -363,7 +363,7 @@ def record_batches(
     answered: list[BatchAnswer],
     logged: list[int],
 ) -> dict[str, TopOutcome]:
-    """Record batch answers as outcomes and deal values; drop their log rows.
+    """Record batch results as outcomes and deal values; drop their log rows.
 
     Runs in one transaction and returns the outcomes by top ref.
     """
@@ -404,9 +404,9 @@ def record_batches(
 
 
 def record_logged_batches(store: OrdersStore, on_settled: Settled) -> int:
-    """Record the batch answers that a run which stopped midway left logged.
+    """Record the batch results that a run which stopped midway left logged.
 
-    Returns how many answers were recorded. A run calls this before it
+    Returns how many results were recorded. A run calls this before it
     reads any report or deal value.
     """
     logged = store.logged_batches()

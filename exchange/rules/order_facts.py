@@ -21,7 +21,7 @@ DEAL_FIELDS = frozenset({PAYMENT_STATUS, REALIZATION_DATE})
 
 
 class Facts(Protocol):
-    """What the order rules read of an order, whatever object carries it.
+    """The attributes of an order that the order rules read, on any object.
 
     ``OrderFacts`` is the rules' own form. The contract's ``Order`` models
     have the same attributes, so the orders of a large package go into the

@@ -33,8 +33,8 @@ def run_checks(settings: Settings) -> Iterator[CheckResult]:
         yield _check_folder("outbox folder", settings.paths.outbox)
     yield _check_folder("archive folder", settings.paths.archive)
     yield _check_folder("error folder", settings.paths.errors)
-    # A check asks once more at most: an operator waits for its answer, and
-    # a run's six attempts with backoff take up to two minutes.
+    # A check retries a request once at most: an operator waits for the
+    # result, and a run's six attempts with backoff take up to two minutes.
     quick = settings.model_copy(
         update={
             "bitrix24": settings.bitrix24.model_copy(

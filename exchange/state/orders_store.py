@@ -16,7 +16,7 @@ Tables (component ``orders``):
 - ``deal_cache``: document number → the one deal that carries it;
 - ``deal_values``: the field values last sent to each deal (``sent``) or read
   when it was looked up (``read``);
-- ``sent_batches``: the answers of ``batch`` calls that returned during an
+- ``sent_batches``: the results of ``batch`` calls that returned during an
   evaluation, one row per batch, committed as each batch returns. At the
   end of the evaluation they are written into ``orders`` and
   ``deal_values`` in one transaction and deleted; after a crash, the next
@@ -598,7 +598,7 @@ class OrdersStore:
         )
 
     def log_batch(self, data: str) -> int:
-        """Commit the answers of one ``batch`` call; return its sequence number."""
+        """Commit the results of one ``batch`` call; return its sequence number."""
         with self.transaction():
             cursor = self.conn.execute(
                 "INSERT INTO sent_batches (data) VALUES (?)", (data,)
@@ -606,12 +606,12 @@ class OrdersStore:
         return int(cursor.lastrowid or 0)
 
     def logged_batches(self) -> list[tuple[int, str]]:
-        """Return the logged batch answers not yet recorded, oldest first."""
+        """Return the logged batch results not yet recorded, oldest first."""
         rows = self.conn.execute("SELECT seq, data FROM sent_batches ORDER BY seq")
         return [(int(seq), str(data)) for seq, data in rows]
 
     def drop_logged(self, seqs: Iterable[int]) -> None:
-        """Delete logged batch answers once recorded (in the caller's transaction)."""
+        """Delete logged batch results once recorded (in the caller's transaction)."""
         self.conn.executemany(
             "DELETE FROM sent_batches WHERE seq = ?", [(seq,) for seq in seqs]
         )

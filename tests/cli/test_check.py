@@ -173,7 +173,7 @@ def test_check_access_denied_kinds(
 def test_check_asks_a_failing_portal_twice(
     tmp_path: Path, emulator_factory: EmulatorFactory
 ) -> None:
-    """A portal that keeps answering 502 is asked twice, not six times as in a run."""
+    """A portal that keeps returning 502 gets two requests, not six as in a run."""
     emulator = emulator_factory()
     emulator.faults.add(status=502, times=None)
     config = write_config(

@@ -61,7 +61,7 @@ def _staged_store(tmp_path: Path) -> OrdersStore:
 
 
 def test_logged_batches_are_recorded_by_the_next_run(tmp_path: Path) -> None:
-    """Answers logged before a crash become outcomes and deal values on restart."""
+    """Results logged before a crash become outcomes and deal values on restart."""
     store = _staged_store(tmp_path)
     store.log_batch(
         encode_answers(
