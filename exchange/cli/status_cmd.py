@@ -48,7 +48,10 @@ def command(app: AppContext, limit: int) -> None:
             "their receipts list them"
         )
 
-        table = Table(title="last package per sender", title_justify="left")
+        table = Table(
+            title="last package taken per sender (rejected files are listed below)",
+            title_justify="left",
+        )
         for column in ("sender", "number", "kind", "file", "received", "state"):
             table.add_column(column)
         for row in store.last_packages():
