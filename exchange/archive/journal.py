@@ -101,12 +101,16 @@ class Journal:
 
         With ``daily`` the line is skipped when today's file already has one
         (the daemon's once-a-day write). Returns the file written, or None.
+        A head that today's last line already records is not written again,
+        and its file is returned.
         """
         now = self._clock()
         path = archive_root / CHAIN_HEADS_FOLDER / f"{now.astimezone(UTC):%Y-%m-%d}.txt"
         if daily and path.exists() and path.stat().st_size > 0:
             return None
         entry_id, entry_hash = self.head()
+        if _last_line(path).endswith(f" {entry_id} {entry_hash}"):
+            return path
         append_line(path, f"{format_utc(now)} {entry_id} {entry_hash}")
         log.info("wrote journal head %d:%s to %s", entry_id, entry_hash, path)
         return path
@@ -309,6 +313,15 @@ def _from_row(row: sqlite3.Row) -> RecordedEntry:
 def _round_trip(value: Any) -> Any:
     # Hash exactly what a later read returns (tuples become lists, and so on).
     return jsonio.loads(jsonio.dumps(value, sort_keys=True))
+
+
+def _last_line(path: Path) -> str:
+    """Return the last line of a head file, or "" when it has none."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return ""
+    return lines[-1] if lines else ""
 
 
 def _placeholders(values: Iterable[object]) -> str:

@@ -322,7 +322,7 @@ def _print_verify_report(report: VerifyReport, heads_file: Path | None) -> None:
     for item in report.unreferenced:
         click.echo(f"UNREFERENCED {escape_control(str(item))}")
     if heads_file is not None:
-        click.echo(f"Intact. Head appended to {heads_file}")
+        click.echo(f"Intact. Head recorded in {heads_file}")
 
 
 @command.command(name="prune")

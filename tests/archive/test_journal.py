@@ -223,8 +223,12 @@ def test_write_head_line(journal: Journal, roots: Roots) -> None:
     assert path.read_text() == (
         f"2026-03-14T09:26:53.000000Z 1 {recorded.entry_hash}\n"
     )
+    # The same head is not written twice; a new head is.
+    assert journal.write_head(roots.archive) == path
+    assert len(path.read_text().splitlines()) == 1
+    newer = journal.record(out_entry("b.json"))
     journal.write_head(roots.archive)
-    assert len(path.read_text().splitlines()) == 2
+    assert path.read_text().splitlines()[1].endswith(f" 2 {newer.entry_hash}")
 
 
 def test_write_head_daily(journal: Journal, roots: Roots, clock: FixedClock) -> None:
