@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from exchange.cli.main import cli
 from exchange.emulator import Emulator
-from tests.cli.workspace import write_config
+from tests.cli.workspace import run_exchange, write_config
 
 NEWLINE_NAME = "evil\nname.json"
 ESCAPE_NAME = "red\x1b[31mname.json"
 # The text log format: "2026-01-31 12:00:00,123 LEVEL logger: message".
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")
-
-
-def run_exchange(
-    config: Path, webhook_url: str, *args: str
-) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ, EXCHANGE_BITRIX24__WEBHOOK_URL=webhook_url)
-    environment.pop("EXCHANGE_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "exchange", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_run_once_escapes_names(tmp_path: Path, emulator: Emulator) -> None:

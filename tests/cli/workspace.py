@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +54,19 @@ def invoke(config: Path, webhook_url: str, *args: str) -> Result:
     """Run ``exchange --config CONFIG ARGS`` with the webhook URL in the environment."""
     env = {"EXCHANGE_BITRIX24__WEBHOOK_URL": webhook_url}
     return CliRunner().invoke(cli, ["--config", str(config), *args], env=env)
+
+
+def run_exchange(
+    config: Path, webhook_url: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m exchange --config CONFIG ARGS`` in a child process."""
+    environment = dict(os.environ, EXCHANGE_BITRIX24__WEBHOOK_URL=webhook_url)
+    environment.pop("EXCHANGE_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "exchange", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from exchange import jsonio
 from exchange.emulator import Emulator
-from tests.cli.workspace import write_config
+from tests.cli.workspace import run_exchange, write_config
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "orders_TMS_1.json"
-
-
-def run_exchange(
-    config: Path, webhook_url: str, *args: str
-) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ, EXCHANGE_BITRIX24__WEBHOOK_URL=webhook_url)
-    environment.pop("EXCHANGE_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "exchange", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_dry_run_text_lines_marked(tmp_path: Path, emulator: Emulator) -> None:
