@@ -251,12 +251,17 @@ def _affected(
     tops = set(family_tops)
     tops.update(ref for refs in sharing.values() for ref in refs)
     # Stored tops of other families that share a changed number, and the
-    # stored orders below every top and every order of the package: the
-    # unchanged siblings of changed sub-orders, and sub-orders that waited
-    # for a parent the package brings.
+    # stored orders below the tops and the package's orders: the unchanged
+    # siblings of changed sub-orders, and sub-orders that waited for a
+    # parent the package brings. An order stored only now has no stored
+    # children except those waiting for it, so the walk starts from orders
+    # stored before and from the waited-for parents only.
     extra = store.orders(tops.difference(known))
     skip = set(known).union(extra)
-    below = store.stored_below(tops.union(accepted), skip=skip)
+    starts = {ref for ref in tops if ref not in accepted}
+    starts.update(previous)
+    starts.update(store.waiting_parents().intersection(accepted))
+    below = store.stored_below(starts, skip=skip)
     if extra or below:
         added = [*extra.values(), *below.values()]
         numbers.update((stored.facts.ref, stored.number) for stored in added)

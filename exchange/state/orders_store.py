@@ -375,15 +375,28 @@ class OrdersStore:
         ).fetchall()
         return self.orders(ref for (ref,) in family if ref not in skip)
 
+    def waiting_parents(self) -> set[str]:
+        """Return the parents that stored sub-orders wait for.
+
+        A sub-order stored before its parent is reported pending with a
+        recheck, so these are the only orders not stored yet that stored
+        orders name as their parent.
+        """
+        rows = self.conn.execute(
+            "SELECT DISTINCT o.parent_ref FROM order_outcomes AS r"
+            " INDEXED BY order_outcomes_recheck JOIN orders AS o ON o.ref = r.ref"
+            " WHERE r.recheck = 1 AND o.parent_ref IS NOT NULL"
+        )
+        return {parent for (parent,) in rows}
+
     def stored_below(
         self, refs: Iterable[str], skip: Container[str]
     ) -> dict[str, StoredOrder]:
         """Return the stored descendants of ``refs`` that are not in ``skip``.
 
         The walk goes on below an order in ``skip`` too, and reads the parent
-        links as stored. A large package calls this before its own versions
-        are stored, with every order it carries among ``refs``, so most probes
-        find nothing and no order of the package is read back.
+        links as stored. A package calls this before its own versions are
+        stored, so no order of the package is read back.
         """
         found: dict[str, StoredOrder] = {}
         frontier = list(refs)

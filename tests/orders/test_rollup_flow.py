@@ -311,3 +311,37 @@ def test_orphan_suborder_waits_for_parent(
     assert len(followups) == 1
     assert rows_by_number(followups[0])["S"]["status"] == "suborder"
     assert rows_by_number(followups[0])["S"]["deal_id"] == 201
+
+
+def test_orphan_chain_joins_arriving_parent(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """Two levels stored before their top both roll up into it when it arrives."""
+    service = exchange_factory(small_portal({201: "ТЛ-201"}))
+    service.put(
+        package(
+            1,
+            [
+                order("S", parent="P", status=""),
+                order(
+                    "C", parent="S", status="ОплаченПолностью", realization="2026-11-20"
+                ),
+            ],
+        )
+    )
+    service.run()
+    rows = rows_by_number(service.new_receipts()[0])
+    assert rows["S"]["status"] == "pending"
+    assert rows["C"]["status"] == "pending"
+
+    service.put(package(2, [order("P", "ТЛ-201", status="")]))
+    service.run()
+
+    assert service.deal(201) == (FULLY_PAID, "2026-11-20")
+    # The package's own evaluation already saw both: one update, not a
+    # first one with the parent's own values and a second by the retry.
+    assert service.updates[201] == 1
+    receipt = next(
+        r for r in service.new_receipts() if r["source_file"] == "orders_TMS_2.json"
+    )
+    assert rows_by_number(receipt)["P"]["status"] == "updated"
