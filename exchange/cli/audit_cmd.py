@@ -15,7 +15,7 @@ from exchange import jsonio
 from exchange.archive import Archive, Journal, prune, verify
 from exchange.archive.entry import OUTCOMES
 from exchange.archive.names import escape_control
-from exchange.archive.query import find_touches, read_reply, resolve_entries
+from exchange.archive.query import Touch, find_touches, read_reply, resolve_entries
 from exchange.archive.render import (
     entries_table,
     entry_cells,
@@ -197,7 +197,11 @@ def find_command(
     package_id: str | None,
     as_json: bool,
 ) -> None:
-    """List every entry that mentions an order, deal or INN, with its status."""
+    """List every entry that mentions an order, deal or INN, with its status.
+
+    Each status is shown after the order number it belongs to. Exits 1 when
+    no entry matches.
+    """
     keys = {
         "order": order,
         "document_number": document_number,
@@ -215,6 +219,12 @@ def find_command(
     option, value = given[0]
     with _open(ctx) as opened:
         touches = find_touches(opened.journal, _FIND_OPTIONS[option], value)
+    if not touches:
+        _fail(
+            f"no journal entry mentions {escape_control(value)!r}; "
+            "try 'exchange audit list'",
+            EXIT_ATTENTION,
+        )
     if as_json:
         _echo_json(
             [
@@ -223,15 +233,27 @@ def find_command(
             ]
         )
         return
-    if not touches:
-        click.echo(f"No journal entry mentions {escape_control(value)!r}.")
-        return
     zone = _display_zone(ctx)
     table = entries_table(extra="Status")
     for touch in touches:
-        statuses = ", ".join(touch.statuses)
-        table.add_row(*entry_cells(touch.entry, zone, statuses))
+        table.add_row(*entry_cells(touch.entry, zone, _touch_statuses(touch)))
     make_console().print(table)
+
+
+def _touch_statuses(touch: Touch) -> str:
+    # A deal or INN can match several orders of one package, so each status
+    # is shown after the order number of its result row.
+    shown: list[str] = []
+    for result in touch.results:
+        status = result.get("status") or result.get("action")
+        if not status:
+            continue
+        number = result.get("number")
+        if number not in (None, ""):
+            shown.append(f"{escape_control(str(number))} {status}")
+        else:
+            shown.append(str(status))
+    return ", ".join(shown) or touch.entry.outcome
 
 
 @command.command(name="verify")

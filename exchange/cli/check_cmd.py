@@ -20,7 +20,7 @@ def command(app: AppContext) -> None:
 
     Prints one line per check and exits 0 when all pass, 1 otherwise.
     """
-    from exchange.service.checks import run_checks
+    from exchange.service.checks import SkippedCheck, run_checks, secrets_file_problem
 
     out = console()
     try:
@@ -29,10 +29,24 @@ def command(app: AppContext) -> None:
     except ConfigError as exc:
         out.print(f"[red]failed[/red] configuration: {escape(str(exc))}")
         raise SystemExit(EXIT_ATTENTION) from None
-    out.print(f"[green]ok[/green]     configuration: read {shown(str(config_file))}")
     failed = 0
+    # The settings loaded, so the other checks still run on them.
+    secrets_problem = secrets_file_problem()
+    if secrets_problem is None:
+        out.print(
+            f"[green]ok[/green]     configuration: read {shown(str(config_file))}"
+        )
+    else:
+        out.print(f"[red]failed[/red] configuration: {escape(secrets_problem)}")
+        failed += 1
     try:
         for result in run_checks(settings):
+            if isinstance(result, SkippedCheck):
+                # A skipped check follows a failure that already sets exit 1.
+                out.print(
+                    f"[yellow]skipped[/yellow] {result.name}: {escape(result.reason)}"
+                )
+                continue
             mark = "[green]ok[/green]    " if result.ok else "[red]failed[/red]"
             out.print(f"{mark} {result.name}: {escape(result.message)}")
             failed += not result.ok

@@ -112,8 +112,18 @@ class DryRunDealPort(BitrixDealPort):
                 )
                 for update in chunk
             }
+            # ``updates`` repeats the commands decoded, for a reader of the
+            # plan; ``params`` contains them exactly as they would be sent.
+            readable = [
+                {"deal_id": update.deal_id, "fields": self.encode(update)}
+                for update in chunk
+            ]
             self.planned_batches.append(
-                {"method": "batch", "params": {"halt": 0, "cmd": commands}}
+                {
+                    "method": "batch",
+                    "params": {"halt": 0, "cmd": commands},
+                    "updates": readable,
+                }
             )
             on_batch(dict.fromkeys((update.deal_id for update in chunk), None))
 

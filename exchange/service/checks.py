@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from exchange.bitrix24.errors import (
     AccessDenied,
@@ -14,25 +15,36 @@ from exchange.bitrix24.errors import (
     PortalUnavailable,
 )
 from exchange.config import Settings
+from exchange.config.loader import SECRETS_FILE_VARIABLE
 from exchange.contract.enums import PaymentStatus
-from exchange.errors import ExchangeError
+from exchange.errors import ConfigError, ExchangeError
 from exchange.service.runtime import Runtime
 from exchange.transport import CheckResult, check_sftp
 
 ENTITIES: tuple[Literal["company", "contact"], ...] = ("company", "contact")
 BOOLEAN_TYPES = {"boolean"}
 STRING_TYPES = {"string"}
+WEBHOOK_VARIABLE = "EXCHANGE_BITRIX24__WEBHOOK_URL"
+NEEDS_WEBHOOK = "needs a working webhook"
 
 
-def run_checks(settings: Settings) -> Iterator[CheckResult]:
+@dataclass(frozen=True)
+class SkippedCheck:
+    """A check that did not run because an earlier check failed."""
+
+    name: str
+    reason: str
+
+
+def run_checks(settings: Settings) -> Iterator[CheckResult | SkippedCheck]:
     """Yield one result per check, in the order an operator would fix them."""
-    yield _check_folder("state folder", settings.paths.state.parent)
+    yield _check_folder("state folder", settings.paths.state.parent, "[paths] state")
     if settings.inbox.source == "local":
-        yield _check_folder("inbox folder", settings.paths.inbox)
+        yield _check_folder("inbox folder", settings.paths.inbox, "[paths] inbox")
     if settings.outbox.target == "local":
-        yield _check_folder("outbox folder", settings.paths.outbox)
-    yield _check_folder("archive folder", settings.paths.archive)
-    yield _check_folder("error folder", settings.paths.errors)
+        yield _check_folder("outbox folder", settings.paths.outbox, "[paths] outbox")
+    yield _check_folder("archive folder", settings.paths.archive, "[paths] archive")
+    yield _check_folder("error folder", settings.paths.errors, "[paths] errors")
     # A check retries a request once at most: an operator waits for the
     # result, and a run's six attempts with backoff take up to two minutes.
     quick = settings.model_copy(
@@ -78,9 +90,36 @@ def _with_sftp_fix(result: CheckResult, username: str) -> CheckResult:
     return CheckResult(result.name, ok=False, message=f"{message} {fix}")
 
 
-def _check_folder(name: str, folder: Path) -> CheckResult:
+def secrets_file_problem() -> str | None:
+    """Describe a secrets file that users other than its owner can access.
+
+    Returns None when no secrets file is named, or when it is private.
+    """
+    name = os.environ.get(SECRETS_FILE_VARIABLE, "").strip()
+    if not name or os.name != "posix":
+        return None
+    path = Path(name).expanduser()
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        # Loading the settings already reported a missing or unreadable file.
+        return None
+    if not mode & 0o077:
+        return None
+    return (
+        f"the secrets file {path} can be read by other users (mode {mode:o}). "
+        f"Run chmod 600 {path}"
+    )
+
+
+def _check_folder(name: str, folder: Path, setting: str) -> CheckResult:
     # A check changes nothing: a missing folder passes when the first run can
     # create it, that is when its nearest existing parent is writable.
+    # ``setting`` names the configuration key that sets the folder.
+    if setting == "[paths] state":
+        elsewhere = f"set {setting} to a file in another folder"
+    else:
+        elsewhere = f"set {setting} to another folder"
     try:
         exists = folder.exists()
         parent = next((p for p in folder.parents if p.exists()), None)
@@ -89,7 +128,7 @@ def _check_folder(name: str, folder: Path) -> CheckResult:
             name,
             ok=False,
             message=f"{folder} cannot be read ({exc.strerror or exc}). Give the "
-            "service's user access to it and its parent folders.",
+            f"service's user access to it and its parent folders, or {elsewhere}.",
         )
     if not exists:
         if parent is not None and os.access(parent, os.W_OK | os.X_OK):
@@ -100,36 +139,42 @@ def _check_folder(name: str, folder: Path) -> CheckResult:
             name,
             ok=False,
             message=f"{folder} is missing and cannot be created because "
-            f"{parent} is not writable. Create the folder, or give the service's "
-            "user write access to its parent.",
+            f"{parent} is not writable. Create the folder, give the service's "
+            f"user write access to its parent, or {elsewhere}.",
         )
     if not folder.is_dir():
         return CheckResult(
             name,
             ok=False,
-            message=f"{folder} is not a folder. Move the file away or set [paths] "
-            "to a folder.",
+            message=f"{folder} is not a folder. Move the file away or {elsewhere}.",
         )
     if not os.access(folder, os.R_OK | os.W_OK | os.X_OK):
         return CheckResult(
             name,
             ok=False,
             message=f"{folder} is not readable and writable by the service's user. "
-            "Give that user read and write access to it.",
+            f"Give that user read and write access to it, or {elsewhere}.",
         )
     return CheckResult(name, ok=True, message=str(folder))
 
 
-def _check_portal(runtime: Runtime) -> Iterator[CheckResult]:
+def _check_portal(runtime: Runtime) -> Iterator[CheckResult | SkippedCheck]:
     try:
         client = runtime.client
         described = client.call("crm.deal.fields").result
     except Bitrix24Error as exc:
         message = portal_failure(exc, runtime.client.webhook.masked)
         yield CheckResult("bitrix24 webhook", ok=False, message=message)
+        yield from _skipped_portal_checks(runtime.settings)
+        return
+    except ConfigError as exc:
+        message = _webhook_config_failure(exc, runtime.settings)
+        yield CheckResult("bitrix24 webhook", ok=False, message=message)
+        yield from _skipped_portal_checks(runtime.settings)
         return
     except ExchangeError as exc:
         yield CheckResult("bitrix24 webhook", ok=False, message=str(exc))
+        yield from _skipped_portal_checks(runtime.settings)
         return
     yield CheckResult(
         "bitrix24 webhook", ok=True, message="crm.deal.fields returned the deal fields"
@@ -140,7 +185,11 @@ def _check_portal(runtime: Runtime) -> Iterator[CheckResult]:
         message = portal_failure(exc, client.webhook.masked)
         yield CheckResult("deal fields", ok=False, message=message)
     except ExchangeError as exc:
-        yield CheckResult("deal fields", ok=False, message=str(exc))
+        wrong_id = _wrong_item_id(runtime.settings, described)
+        if wrong_id is None:
+            yield CheckResult("deal fields", ok=False, message=str(exc))
+        else:
+            yield CheckResult("payment status items", ok=False, message=wrong_id)
     else:
         codes = fields.codes
         yield CheckResult(
@@ -155,6 +204,85 @@ def _check_portal(runtime: Runtime) -> Iterator[CheckResult]:
         )
         yield CheckResult("payment status items", ok=True, message=items)
     yield from _check_counterparty_fields(runtime, described)
+
+
+def _skipped_portal_checks(settings: Settings) -> Iterator[SkippedCheck]:
+    # The checks after the webhook's need answers from the portal, so they
+    # are listed as skipped rather than left out of the output.
+    names = ["deal fields", "payment status items"]
+    counterparties = settings.counterparties
+    if counterparties.trigger_field:
+        names.append("trigger field")
+        names.extend(
+            f"{entity} 1C reference field"
+            for entity in ENTITIES
+            if counterparties.ref_field_for(entity)
+        )
+    for name in names:
+        yield SkippedCheck(name, NEEDS_WEBHOOK)
+
+
+def _webhook_config_failure(exc: ConfigError, settings: Settings) -> str:
+    # The URL's own error never quotes the URL, because its path holds the
+    # secret code, so the message names where the URL was set instead.
+    if not settings.bitrix24.webhook_url.get_secret_value().strip():
+        return str(exc)
+    message = str(exc).rstrip()
+    if not message.endswith("."):
+        message += "."
+    return (
+        f"{message} The URL is set in {_webhook_source()}; correct it there to "
+        "the form https://<portal>/rest/<user>/<code>/."
+    )
+
+
+def _webhook_source() -> str:
+    # Precedence of the settings loader: environment over secrets file over
+    # configuration file.
+    if os.environ.get(WEBHOOK_VARIABLE, "").strip():
+        return WEBHOOK_VARIABLE
+    secrets_file = os.environ.get(SECRETS_FILE_VARIABLE, "").strip()
+    if secrets_file:
+        return (
+            f"the secrets file {secrets_file} ([bitrix24] webhook_url) or the "
+            "configuration file"
+        )
+    return "the configuration file ([bitrix24] webhook_url)"
+
+
+def _wrong_item_id(settings: Settings, described: object) -> str | None:
+    """Describe a configured payment status item ID that the list field lacks.
+
+    Returns None when every configured ID exists, so the caller keeps the
+    resolver's own message.
+    """
+    code = settings.bitrix24.deal_fields.payment_status
+    field = described.get(code) if isinstance(described, Mapping) else None
+    if not isinstance(field, Mapping):
+        return None
+    raw_items: Any = field.get("items")
+    if not isinstance(raw_items, list):
+        return None
+    item_ids = [str(item.get("ID")) for item in raw_items if isinstance(item, Mapping)]
+    listed = ", ".join(
+        f'{item.get("ID")} "{item.get("VALUE") or ""}"'
+        for item in raw_items
+        if isinstance(item, Mapping)
+    )
+    for status in PaymentStatus:
+        override = settings.bitrix24.payment_status_items.get(status.value, {})
+        if "id" not in override:
+            continue
+        configured = str(override["id"]).strip()
+        if configured in item_ids:
+            continue
+        return (
+            f"[bitrix24.payment_status_items] {status.value} has id = {configured}, "
+            f"but deal field {code} has no item with that ID (items: "
+            f"{listed or 'none'}). Correct the id to one of the item IDs "
+            f"({', '.join(item_ids) or 'none'})."
+        )
+    return None
 
 
 def _check_counterparty_fields(

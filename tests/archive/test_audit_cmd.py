@@ -209,12 +209,40 @@ def test_find_order(roots: Roots, populated: list[RecordedEntry]) -> None:
 
 
 def test_find_table_statuses(roots: Roots, populated: list[RecordedEntry]) -> None:
-    """find prints the status column in its table."""
+    """find prints each status after the order number it belongs to."""
     result = audit(roots, "find", "--deal", "4711")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if "orders_TMS_1" in line]
     assert len(lines) == 1
-    assert lines[0].rstrip().endswith("updated")
+    assert lines[0].rstrip().endswith("ТЛ-000123 updated")
+
+
+def test_find_deal_names_each_order(roots: Roots, cli_clock: FixedClock) -> None:
+    """find --deal shows which order each of several statuses belongs to."""
+    rows = [
+        {
+            "ref": f"6f1e4c2a-0000-4000-8000-00000000010{index}",
+            "number": number,
+            "document_number": "Д-103",
+            "deal_id": 103,
+            "status": status,
+            "message": "",
+            "rollup": index > 0,
+        }
+        for index, (number, status) in enumerate(
+            [("ТЛ-000201", "updated"), ("ТЛ-000202", "suborder")]
+        )
+    ]
+    archive = Archive(roots.archive, roots.errors, clock=cli_clock)
+    conn = connect(roots.state)
+    record_package(archive, Journal(conn, clock=cli_clock), 5, results=rows)
+    conn.close()
+
+    result = audit(roots, "find", "--deal", "103")
+
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "ТЛ-000201 updated, ТЛ-000202 suborder" in text
 
 
 def test_find_other_keys(roots: Roots, populated: list[RecordedEntry]) -> None:
@@ -231,10 +259,13 @@ def test_find_other_keys(roots: Roots, populated: list[RecordedEntry]) -> None:
 
 
 def test_find_nothing(roots: Roots, populated: list[RecordedEntry]) -> None:
-    """find with no match exits 0 and reports that nothing matched."""
+    """find with no match exits 1, as show does, and reports that nothing matched."""
     result = audit(roots, "find", "--order", "ТЛ-999")
-    assert result.exit_code == 0
-    assert "No journal entry mentions 'ТЛ-999'." in result.stdout
+    assert result.exit_code == 1
+    assert "no journal entry mentions 'ТЛ-999'" in result.stderr
+    assert result.stdout == ""
+    as_json = audit(roots, "find", "--json", "--order", "ТЛ-999")
+    assert as_json.exit_code == 1
 
 
 def test_find_needs_one_key(roots: Roots, populated: list[RecordedEntry]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 
+from exchange.cli.main import cli
 from exchange.emulator import Emulator
 from tests.cli.workspace import invoke, write_config
 from tests.fixtures.emulator import EmulatorFactory
@@ -185,3 +186,126 @@ def test_check_asks_a_failing_portal_twice(
     assert result.exit_code == 1
     assert failed_lines(result.output)[0].startswith("failed bitrix24 webhook:")
     assert emulator.stats.requests == 2
+
+
+def test_check_outbox_is_file_names_setting(tmp_path: Path, emulator: Emulator) -> None:
+    """An outbox path that is a file fails with the exact `[paths] outbox` key."""
+    config = write_config(tmp_path)
+    (tmp_path / "outbox").write_text("not a folder", encoding="utf-8")
+
+    result = run_check(config, emulator.webhook_url)
+
+    assert result.exit_code == 1
+    lines = failed_lines(result.output)
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("failed outbox folder:")
+    assert "set [paths] outbox to another folder" in lines[0]
+
+
+def test_check_state_folder_is_file_names_setting(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """A state folder that is a file fails naming `[paths] state`."""
+    config = write_config(tmp_path)
+    (tmp_path / "state").write_text("not a folder", encoding="utf-8")
+
+    result = run_check(config, emulator.webhook_url)
+
+    lines = failed_lines(result.output)
+    assert result.exit_code == 1
+    assert lines[0].startswith("failed state folder:")
+    assert "[paths] state" in lines[0]
+
+
+def test_check_wrong_item_id_lists_ids(tmp_path: Path, emulator: Emulator) -> None:
+    """A configured item id the list field lacks asks to correct the id."""
+    config = write_config(tmp_path)
+    with config.open("a", encoding="utf-8") as stream:
+        stream.write('[bitrix24.payment_status_items]\n"НеОплачен" = { id = 99 }\n')
+
+    result = run_check(config, emulator.webhook_url)
+
+    assert result.exit_code == 1
+    lines = failed_lines(result.output)
+    assert len(lines) == 1, result.output
+    line = lines[0]
+    assert line.startswith("failed payment status items:")
+    assert "НеОплачен has id = 99" in line
+    assert "Correct the id" in line
+    assert "Rename the item" not in line
+    # The demo portal's payment status field has the items 45, 46 and 47.
+    assert "(45, 46, 47)" in line
+
+
+def test_check_malformed_webhook_names_source(tmp_path: Path) -> None:
+    """A malformed webhook URL names its variable and form, never its code."""
+    result = run_check(write_config(tmp_path), "https://portal.example/secretcode77")
+
+    assert result.exit_code == 1
+    line = failed_lines(result.output)[0]
+    assert line.startswith("failed bitrix24 webhook:")
+    assert "EXCHANGE_BITRIX24__WEBHOOK_URL" in line
+    assert "https://<portal>/rest/<user>/<code>/" in line
+    assert "secretcode77" not in result.output
+
+
+def test_check_malformed_webhook_in_secrets_file(tmp_path: Path) -> None:
+    """A malformed webhook URL from the secrets file names that file."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[bitrix24]\nwebhook_url = "ftp://x/code55"\n', "utf-8")
+    secrets.chmod(0o600)
+    env = {"EXCHANGE_SECRETS_FILE": str(secrets), "EXCHANGE_BITRIX24__WEBHOOK_URL": ""}
+
+    result = CliRunner().invoke(
+        cli, ["--config", str(write_config(tmp_path)), "check"], env=env
+    )
+
+    assert result.exit_code == 1
+    line = failed_lines(result.output)[0]
+    assert line.startswith("failed bitrix24 webhook:")
+    assert f"the secrets file {secrets}" in line
+    assert "code55" not in result.output
+
+
+def test_check_failed_webhook_lists_skipped(tmp_path: Path) -> None:
+    """A failed webhook prints the portal checks it prevents as skipped."""
+    config = write_config(
+        tmp_path, counterparties={"trigger_field": "UF_CRM_1799999999"}
+    )
+
+    result = run_check(config, "")
+
+    assert result.exit_code == 1
+    skipped = [
+        line for line in result.output.splitlines() if line.startswith("skipped")
+    ]
+    assert skipped[:3] == [
+        "skipped deal fields: needs a working webhook",
+        "skipped payment status items: needs a working webhook",
+        "skipped trigger field: needs a working webhook",
+    ]
+    assert len(failed_lines(result.output)) == 1
+
+
+def test_check_secrets_file_readable_by_others(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """A secrets file with mode 644 fails the configuration line with chmod 600."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text("[bitrix24]\n", "utf-8")
+    secrets.chmod(0o644)
+    env = {
+        "EXCHANGE_SECRETS_FILE": str(secrets),
+        "EXCHANGE_BITRIX24__WEBHOOK_URL": emulator.webhook_url,
+    }
+
+    result = CliRunner().invoke(
+        cli, ["--config", str(write_config(tmp_path)), "check"], env=env
+    )
+
+    assert result.exit_code == 1
+    lines = failed_lines(result.output)
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("failed configuration:")
+    assert f"chmod 600 {secrets}" in lines[0]
+    assert "ok     configuration" not in result.output

@@ -15,6 +15,7 @@ from tests.orders.conftest import (
     DEAL_FIELDS,
     FULLY_PAID,
     NUMBER_FIELD,
+    STATUS_FIELD,
     Exchange,
     ExchangeFactory,
     order,
@@ -85,6 +86,11 @@ def test_dry_run_once_changes_nothing(
     (command,) = batch["params"]["cmd"].values()
     assert command.startswith("crm.deal.update?")
     assert "id=202" in command
+    # Beside the encoded command, the plan lists the update decoded.
+    (update,) = batch["updates"]
+    assert update["deal_id"] == 202
+    assert STATUS_FIELD in update["fields"]
+    assert "%5B" not in jsonio.dumps_text(update)
 
     # The real run afterwards takes the next outgoing number: none was used.
     assert _invoke(service, config, "run", "--once").exit_code == 0
