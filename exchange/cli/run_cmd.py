@@ -38,13 +38,17 @@ def command(app: AppContext, *, once: bool, dry_run: bool) -> None:
             raise click.UsageError("--dry-run needs --once")
         from exchange.service.dry_run import dry_run_files, inbox_files
 
-        outcomes, folder, retry_code = dry_run_files(
-            settings, inbox_files(settings), retry=True
-        )
+        files = inbox_files(settings)
+        outcomes, folder, retry_code = dry_run_files(settings, files, retry=True)
+        if not files:
+            click.echo("dry run: the inbox has no complete file")
         print_outcomes(outcomes, dry_run=True)
-        click.echo(
-            f"dry run: nothing was changed; planned calls and receipts: {folder}"
-        )
+        if folder is None:
+            click.echo("dry run: nothing was changed and nothing would be sent")
+        else:
+            click.echo(
+                f"dry run: nothing was changed; planned calls and receipts: {folder}"
+            )
         raise SystemExit(max([retry_code, *(o.exit_code for o in outcomes)]))
     if not once:
         from exchange.service.daemon import run_daemon

@@ -64,18 +64,18 @@ def scratch_runtime(settings: Settings) -> Iterator[Runtime]:
 
 def dry_run_files(
     settings: Settings, files: list[tuple[str, bytes]], *, retry: bool = False
-) -> tuple[list[FileOutcome], Path, int]:
+) -> tuple[list[FileOutcome], Path | None, int]:
     """Process ``files`` (name, bytes) on a scratch copy.
 
     With ``retry`` the orders that earlier runs left pending are evaluated
     again afterwards, as ``run --once`` does, and their plan goes into
-    ``pending-retry.plan.json``. Returns the file outcomes, the plan folder
-    and the exit code of the retry (0 without one).
+    ``pending-retry.plan.json`` when it plans calls or follow-ups. Returns
+    the file outcomes, the plan folder (None when there was nothing to
+    plan) and the exit code of the retry (0 without one).
     """
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    plan_folder = settings.paths.dry_run / stamp
-    plan_folder.mkdir(parents=True, exist_ok=True)
+    plans: dict[str, dict[str, Any]] = {}
     outcomes: list[FileOutcome] = []
+    retry_code = 0
     with dry_run_logging(), scratch_runtime(settings) as runtime:
         port = DryRunDealPort(runtime.client, runtime.deal_fields)
         processor = FileProcessor(runtime, lambda: port)
@@ -83,25 +83,32 @@ def dry_run_files(
             before = len(port.planned_batches)
             outcome = processor.process(name, data)
             outcomes.append(outcome)
-            plan: dict[str, Any] = {
+            plans[f"{Path(name).name}.plan.json"] = {
                 "source_file": name,
                 "outcome": outcome.outcome,
                 "batches": port.planned_batches[before:],
             }
-            plan_path = plan_folder / f"{Path(name).name}.plan.json"
-            plan_path.write_bytes(jsonio.dumps(plan, indent=True))
-        retry_code = 0
         if retry:
-            retry_code = _retry_pending(runtime, port, plan_folder)
+            retry_code, plan = _retry_pending(runtime, port)
+            if plan["batches"] or plan["followups"]:
+                plans["pending-retry.plan.json"] = plan
+        if not plans:
+            return outcomes, None, retry_code
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        plan_folder = settings.paths.dry_run / stamp
+        plan_folder.mkdir(parents=True, exist_ok=True)
+        for file_name, plan in plans.items():
+            (plan_folder / file_name).write_bytes(jsonio.dumps(plan, indent=True))
         outbox = runtime.settings.paths.outbox
         if outbox.exists():
-            replies = plan_folder / "outbox"
-            shutil.copytree(outbox, replies, dirs_exist_ok=True)
+            shutil.copytree(outbox, plan_folder / "outbox", dirs_exist_ok=True)
     return outcomes, plan_folder, retry_code
 
 
-def _retry_pending(runtime: Runtime, port: DryRunDealPort, plan_folder: Path) -> int:
-    """Plan the retry of pending orders; write its plan and return its exit code."""
+def _retry_pending(
+    runtime: Runtime, port: DryRunDealPort
+) -> tuple[int, dict[str, Any]]:
+    """Plan the retry of pending orders; return its exit code and its plan."""
     from exchange.service.run_once import RunReport, retry_pending
 
     before = len(port.planned_batches)
@@ -113,10 +120,7 @@ def _retry_pending(runtime: Runtime, port: DryRunDealPort, plan_folder: Path) ->
         "followups": report.followups,
         "batches": port.planned_batches[before:],
     }
-    (plan_folder / "pending-retry.plan.json").write_bytes(
-        jsonio.dumps(plan, indent=True)
-    )
-    return report.exit_code
+    return report.exit_code, plan
 
 
 def inbox_files(settings: Settings) -> list[tuple[str, bytes]]:

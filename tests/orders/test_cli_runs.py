@@ -126,6 +126,22 @@ def test_dry_run_once_plans_pending_retry(
     assert len(list(service.outbox.glob("*.json"))) == 1
 
 
+def test_dry_run_empty_inbox_writes_no_plan(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """run --once --dry-run with nothing to plan says so and makes no folder."""
+    service = exchange_factory(small_portal({201: "ТЛ-201"}))
+    config = _config(service)
+
+    result = _invoke(service, config, "run", "--once", "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert "dry run: the inbox has no complete file" in result.output
+    assert "nothing would be sent" in result.output
+    dry_run = service.settings.paths.dry_run
+    assert not dry_run.exists() or list(dry_run.iterdir()) == []
+
+
 def test_dry_run_process_changes_nothing(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
