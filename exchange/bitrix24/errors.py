@@ -36,6 +36,17 @@ class Bitrix24Error(ExchangeError):
         if transient is not None:
             self.transient = transient
 
+    @property
+    def status_text(self) -> str:
+        """Return the HTTP status and the portal's code, e.g. "HTTP 401 NO_AUTH_FOUND".
+
+        Either part is left out when unknown, so the text may be empty.
+        """
+        parts = [f"HTTP {self.http_status}"] if self.http_status is not None else []
+        if self.code:
+            parts.append(self.code)
+        return " ".join(parts)
+
 
 class AccessDenied(Bitrix24Error):  # noqa: N818 (public name)
     """The portal refused the webhook (401, 403, OVERLOAD_LIMIT): stop the run."""

@@ -378,14 +378,7 @@ def portal_failure(exc: Bitrix24Error, webhook: str) -> str:
 
 
 def _summary(exc: Bitrix24Error) -> str:
-    head = " ".join(
-        part
-        for part in (
-            f"HTTP {exc.http_status}" if exc.http_status is not None else "",
-            exc.code,
-        )
-        if part
-    )
+    head = exc.status_text
     if head and exc.description:
         return f"{head}: {exc.description}"
     return head or exc.description or "no error details"

@@ -194,11 +194,7 @@ def describe_portal_failure(exc: Bitrix24Error, situation: str) -> str:
 
 
 def _failure_detail(exc: Bitrix24Error) -> str:
-    parts = []
-    if exc.http_status is not None:
-        parts.append(f"HTTP {exc.http_status}")
-    if exc.code:
-        parts.append(exc.code)
+    parts = [exc.status_text] if exc.status_text else []
     if not parts and exc.description:
         parts.append(exc.description)
     if not parts:
