@@ -21,7 +21,11 @@ _TABLE = "[bitrix24.payment_status_items]"
 _SELECTORS = ("id", "xml_id", "text")
 
 
-@dataclass(frozen=True)
+class PaymentItemError(ConfigError):
+    """A payment status matches no list item or several, or is set up wrongly."""
+
+
+@dataclass(frozen=True, slots=True)
 class ListItem:
     """One item of a list (enumeration) field."""
 
@@ -49,7 +53,7 @@ def resolve_payment_items(
     names = {status.value for status in PaymentStatus}
     for key in overrides:
         if key not in names:
-            raise ConfigError(
+            raise PaymentItemError(
                 f"{_TABLE} has the key {key!r}, which is not a 1C payment status; "
                 f"use one of {', '.join(sorted(names))}."
             )
@@ -74,12 +78,13 @@ def _resolve_override(
     chosen = [key for key in _SELECTORS if key in override]
     unknown = sorted(set(override) - set(_SELECTORS))
     if len(chosen) != 1 or unknown:
-        raise ConfigError(
+        raise PaymentItemError(
             f"{_TABLE} {status.value} must name an item by exactly one of "
             "id, xml_id or text, e.g. { id = 1043 }."
         )
     selector = chosen[0]
     expected = str(override[selector]).strip()
+    fix = f"Correct {selector} in {_TABLE} {status.value} to one of the items listed."
     if selector == "id":
         return _match(
             field_code,
@@ -87,6 +92,7 @@ def _resolve_override(
             items,
             lambda item: item.id == expected,
             f"ID {expected}",
+            fix,
         )
     if selector == "xml_id":
         return _match(
@@ -95,12 +101,17 @@ def _resolve_override(
             items,
             lambda item: item.xml_id == expected,
             f'XML_ID "{expected}"',
+            fix,
         )
-    return _match_text(field_code, status, items, expected)
+    return _match_text(field_code, status, items, expected, fix)
 
 
 def _match_text(
-    field_code: str, status: PaymentStatus, items: Sequence[ListItem], text: str
+    field_code: str,
+    status: PaymentStatus,
+    items: Sequence[ListItem],
+    text: str,
+    fix: str | None = None,
 ) -> str:
     target = normalize_text(text)
     return _match(
@@ -109,6 +120,7 @@ def _match_text(
         items,
         lambda item: normalize_text(item.text) == target,
         f'text "{text}"',
+        fix or f"Rename the item in Bitrix24 or name it in {_TABLE} {status.value}.",
     )
 
 
@@ -118,6 +130,7 @@ def _match(
     items: Sequence[ListItem],
     predicate: Callable[[ListItem], bool],
     expected: str,
+    fix: str,
 ) -> str:
     found = [item for item in items if predicate(item)]
     if len(found) == 1:
@@ -127,8 +140,7 @@ def _match(
         problem = f"has no item with {expected}"
     else:
         problem = f"has {len(found)} items with {expected}"
-    raise ConfigError(
+    raise PaymentItemError(
         f"Payment status {status.value} ({status.presentation}): deal field "
-        f"{field_code} {problem} (items: {texts}). Rename the item in Bitrix24 "
-        f"or name it in {_TABLE} {status.value}."
+        f"{field_code} {problem} (items: {texts}). {fix}"
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from exchange.bitrix24.errors import (
     AccessDenied,
@@ -14,6 +14,7 @@ from exchange.bitrix24.errors import (
     PortalMoved,
     PortalUnavailable,
 )
+from exchange.bitrix24.items import PaymentItemError
 from exchange.config import Settings
 from exchange.config.loader import SECRETS_FILE_VARIABLE
 from exchange.contract.enums import PaymentStatus
@@ -184,12 +185,18 @@ def _check_portal(runtime: Runtime) -> Iterator[CheckResult | SkippedCheck]:
     except Bitrix24Error as exc:
         message = portal_failure(exc, client.webhook.masked)
         yield CheckResult("deal fields", ok=False, message=message)
+    except PaymentItemError as exc:
+        # The items are resolved after the fields passed their checks.
+        configured = runtime.settings.bitrix24.deal_fields
+        yield CheckResult(
+            "deal fields",
+            ok=True,
+            message=f"{configured.document_number}, {configured.payment_status}"
+            f" and {configured.realization_date} exist with the expected types",
+        )
+        yield CheckResult("payment status items", ok=False, message=str(exc))
     except ExchangeError as exc:
-        wrong_id = _wrong_item_id(runtime.settings, described)
-        if wrong_id is None:
-            yield CheckResult("deal fields", ok=False, message=str(exc))
-        else:
-            yield CheckResult("payment status items", ok=False, message=wrong_id)
+        yield CheckResult("deal fields", ok=False, message=str(exc))
     else:
         codes = fields.codes
         yield CheckResult(
@@ -248,41 +255,6 @@ def _webhook_source() -> str:
             "configuration file"
         )
     return "the configuration file ([bitrix24] webhook_url)"
-
-
-def _wrong_item_id(settings: Settings, described: object) -> str | None:
-    """Describe a configured payment status item ID that the list field lacks.
-
-    Returns None when every configured ID exists, so the caller keeps the
-    resolver's own message.
-    """
-    code = settings.bitrix24.deal_fields.payment_status
-    field = described.get(code) if isinstance(described, Mapping) else None
-    if not isinstance(field, Mapping):
-        return None
-    raw_items: Any = field.get("items")
-    if not isinstance(raw_items, list):
-        return None
-    item_ids = [str(item.get("ID")) for item in raw_items if isinstance(item, Mapping)]
-    listed = ", ".join(
-        f'{item.get("ID")} "{item.get("VALUE") or ""}"'
-        for item in raw_items
-        if isinstance(item, Mapping)
-    )
-    for status in PaymentStatus:
-        override = settings.bitrix24.payment_status_items.get(status.value, {})
-        if "id" not in override:
-            continue
-        configured = str(override["id"]).strip()
-        if configured in item_ids:
-            continue
-        return (
-            f"[bitrix24.payment_status_items] {status.value} has id = {configured}, "
-            f"but deal field {code} has no item with that ID (items: "
-            f"{listed or 'none'}). Correct the id to one of the item IDs "
-            f"({', '.join(item_ids) or 'none'})."
-        )
-    return None
 
 
 def _check_counterparty_fields(

@@ -74,6 +74,18 @@ def test_override_to_unknown_id_raises() -> None:
 
 
 @pytest.mark.parametrize(
+    ("selector", "value"), [("id", 999), ("xml_id", "NOPE"), ("text", "нет")]
+)
+def test_unknown_override_asks_to_correct_it(selector: str, value: object) -> None:
+    """A configured item that is missing is to be corrected, not named again."""
+    with pytest.raises(ConfigError) as info:
+        resolve_payment_items(FIELD, ITEMS, {"НеОплачен": {selector: value}})
+    message = str(info.value)
+    assert f"Correct {selector} in [bitrix24.payment_status_items] НеОплачен" in message
+    assert "Rename the item" not in message
+
+
+@pytest.mark.parametrize(
     "overrides",
     [
         {"Оплачен": {"id": 45}},

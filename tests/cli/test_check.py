@@ -230,11 +230,14 @@ def test_check_wrong_item_id_lists_ids(tmp_path: Path, emulator: Emulator) -> No
     assert len(lines) == 1, result.output
     line = lines[0]
     assert line.startswith("failed payment status items:")
-    assert "НеОплачен has id = 99" in line
-    assert "Correct the id" in line
+    assert "has no item with ID 99" in line
+    assert "Correct id in [bitrix24.payment_status_items] НеОплачен" in line
     assert "Rename the item" not in line
     # The demo portal's payment status field has the items 45, 46 and 47.
-    assert "(45, 46, 47)" in line
+    for item in ("45 ", "46 ", "47 "):
+        assert item in line
+    # The fields themselves passed, and their line says so.
+    assert "ok     deal fields:" in result.output
 
 
 def test_check_malformed_webhook_names_source(tmp_path: Path) -> None:
