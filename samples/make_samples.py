@@ -518,7 +518,8 @@ def orders_receipt(
             "ТЛ00-000393",
             "suborder",
             108,
-            "its parent ТЛ00-000382 is not posted, so it is left out of the rollup",
+            "its parent ТЛ00-000382 is not posted, so it is left out of the rollup "
+            "of ТЛ00-000128",
         ),
         row("ТЛ00-000129", "unchanged", 109),
         row(

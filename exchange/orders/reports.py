@@ -234,7 +234,11 @@ def suborder_message(
             else "the order above it,"
         )
         number = numbers.get(excluded.ref, excluded.ref)
-        return f"{relation} {number} is {reason}, so it is left out of the rollup"
+        above = excluded.parent_ref or ""
+        return (
+            f"{relation} {number} is {reason}, so it is left out of the rollup "
+            f"of {numbers.get(above, above)}"
+        )
     top = tree.top_of(ref)
     top_facts = tree.get(top) if top is not None else None
     top_number = top_facts.document_number if top_facts is not None else None

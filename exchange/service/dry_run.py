@@ -130,6 +130,10 @@ def inbox_files(settings: Settings) -> list[tuple[str, bytes]]:
             "a dry run of the SFTP inbox would claim its files; copy a file here "
             "and run `exchange process FILE --dry-run` instead"
         )
+    if not settings.paths.inbox.exists():
+        # A real run creates the folder; a dry run creates nothing, and an
+        # inbox that does not exist yet holds no file.
+        return []
     inbox = LocalInbox(
         settings.paths.inbox, settle_seconds=settings.inbox.settle_seconds
     )

@@ -142,6 +142,21 @@ def test_dry_run_empty_inbox_writes_no_plan(
     assert not dry_run.exists() or list(dry_run.iterdir()) == []
 
 
+def test_dry_run_before_first_run_has_no_inbox(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A dry run before any real run finds no inbox folder and creates none."""
+    service = exchange_factory(small_portal({201: "ТЛ-201"}))
+    config = _config(service)
+    service.inbox.rmdir()
+
+    result = _invoke(service, config, "run", "--once", "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert "dry run: the inbox has no complete file" in result.output
+    assert not service.inbox.exists()
+
+
 def test_dry_run_process_changes_nothing(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
