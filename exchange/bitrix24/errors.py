@@ -193,3 +193,39 @@ class CommandError:
     def __str__(self) -> str:
         code = f" {self.code}" if self.code else ""
         return f"{self.method} failed{code}: {self.description or 'no description'}"
+
+
+def describe_portal_failure(exc: Bitrix24Error, situation: str) -> str:
+    """Return one sentence, without a final period, on why Bitrix24 failed.
+
+    ``situation`` names when it happened, e.g. "at start". The client's own
+    messages end with advice for a single run ("The run stopped."), which is
+    wrong for the daemon, so refused access and an unreachable portal are
+    worded here from the error's HTTP status, code and method.
+    """
+    detail = _failure_detail(exc)
+    if isinstance(exc, AccessDenied):
+        if exc.code.upper() == "OVERLOAD_LIMIT":
+            return (
+                f"Bitrix24 blocked this integration {situation} ({detail}); "
+                "ask the portal's administrators to lift the block"
+            )
+        return (
+            f"Bitrix24 refused access {situation} ({detail}); check that the "
+            "webhook in EXCHANGE_BITRIX24__WEBHOOK_URL or the secrets file still "
+            "exists in Bitrix24 and has the crm permission"
+        )
+    if isinstance(exc, PortalUnavailable):
+        return f"Bitrix24 is unreachable {situation} ({detail})"
+    return f"Bitrix24 failed {situation}: {str(exc).rstrip('.')}"
+
+
+def _failure_detail(exc: Bitrix24Error) -> str:
+    parts = [exc.status_text] if exc.status_text else []
+    if not parts and exc.description:
+        parts.append(exc.description)
+    if not parts:
+        parts.append("no response")
+    if exc.method:
+        parts.append(f"from {exc.method}")
+    return " ".join(parts)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from exchange import __version__
 from exchange.archive.retention import prune
-from exchange.bitrix24.errors import Bitrix24Error
+from exchange.bitrix24.errors import Bitrix24Error, describe_portal_failure
 from exchange.config import Settings
 from exchange.counterparties.events import EventListener
 from exchange.errors import (
@@ -44,11 +44,7 @@ from exchange.errors import (
 )
 from exchange.logs import escape_control
 from exchange.service.batches import DaemonRuntime
-from exchange.service.fields_watch import (
-    FieldsRefresh,
-    WatchedPortProvider,
-    describe_portal_failure,
-)
+from exchange.service.fields_watch import FieldsRefresh, WatchedPortProvider
 from exchange.service.progress import BacklogProgress
 from exchange.service.run_once import (
     RunReport,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from exchange.bitrix24.errors import Bitrix24Error
+from exchange.bitrix24.errors import Bitrix24Error, describe_portal_failure
 from exchange.errors import (
     EXIT_ATTENTION,
     EXIT_OK,
@@ -60,7 +60,10 @@ class PortProvider:
                     self.runtime.client, self.runtime.deal_fields
                 )
             except Bitrix24Error as exc:
-                log.error("Bitrix24 is not available: %s", exc)
+                log.error(
+                    "%s; the orders stay pending",
+                    describe_portal_failure(exc, "when reading the deal fields"),
+                )
                 self.unavailable = exc
                 self._port = UnavailablePort(exc)
         return self._port
