@@ -52,7 +52,8 @@ realization_date = "UF_CRM_..."   # Дата реализации (date or date-
 # "Не оплачен", "Оплачен частично", "Оплачен полностью". Keys are the 1C value
 # names, in quotes because they are Cyrillic; each value is one of
 # { id = N }, { xml_id = "..." } or { text = "..." }.
-# This table is read from this file only.
+# The table can also come from EXCHANGE_BITRIX24__PAYMENT_STATUS_ITEMS as
+# JSON, though this file is the clearer place for it.
 [bitrix24.payment_status_items]
 # "НеОплачен" = { id = 45 }
 # "ОплаченЧастично" = { xml_id = "PARTIAL" }

@@ -104,8 +104,9 @@ def load_settings(config_path: str | Path | None = None) -> Settings:
         secrets_path = Path(secrets_name).expanduser()
         if not secrets_path.is_file():
             raise ConfigError(
-                f"secrets file {secrets_path} named by {SECRETS_FILE_VARIABLE} "
-                "not found"
+                f"secrets file {secrets_path.absolute()} named by "
+                f"{SECRETS_FILE_VARIABLE} not found; create it (readable by the "
+                f"service user only) or correct {SECRETS_FILE_VARIABLE}"
             )
         _warn_if_readable_by_others(secrets_path)
         data = _deep_merge(data, _read_toml(secrets_path))

@@ -91,6 +91,23 @@ def test_empty_file_value_hides_no_secret(
     assert url == "https://portal.example/rest/1/abc123/"
 
 
+def test_missing_secrets_file_names_path_and_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secrets file that does not exist is named by its full path, with the fix."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EXCHANGE_SECRETS_FILE", "nope.toml")
+    config = write(tmp_path / "exchange.toml", "")
+
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+
+    message = str(info.value)
+    assert str(tmp_path / "nope.toml") in message
+    assert "create it" in message
+    assert "correct EXCHANGE_SECRETS_FILE" in message
+
+
 def test_secret_masked_in_repr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The webhook URL never shows in the settings' text form."""
     monkeypatch.chdir(tmp_path)
