@@ -4,20 +4,22 @@ For each top-level order the evaluator decides the receipt status: orders
 that do not count are ``ignored``; a missing or shared document number is
 ``pending`` or ``error``; otherwise the deal is found (cache first, then one
 bulk lookup), the rolled-up values are compared with what the deal is known
-to hold, and only the changed fields are sent. Outcomes are handed to
-``on_settled`` inside the transaction that records the deal values, one
-batch at a time, so that a crash never forgets a confirmed update.
+to hold, and only the changed fields are sent. Each batch's results are
+committed to the batch log as it returns (``batch_log.py``), and the
+outcomes are handed to ``on_settled`` when the last one is recorded, so
+that a crash never forgets a confirmed update.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from exchange import jsonio
 from exchange.bitrix24.errors import AccessDenied, Bitrix24Error
 from exchange.contract.enums import OrderStatus
+from exchange.orders.batch_log import BatchAnswer, encode_answers, record_batches
+from exchange.orders.outcome import Settled, TopOutcome
 from exchange.orders.port import (
     PAYMENT_ITEM,
     REALIZATION_DATE,
@@ -31,24 +33,6 @@ from exchange.rules.rollup import OrderTree
 from exchange.state.orders_store import DealState, OrdersStore
 
 log = logging.getLogger(__name__)
-
-
-# Not frozen: a frozen dataclass takes about four times as long to build
-# (each field goes through ``object.__setattr__``), and a large package builds
-# one of these per order. Nothing changes one after it is built.
-@dataclass(slots=True)
-class TopOutcome:
-    """The receipt status of one top-level order and whether to retry it."""
-
-    status: OrderStatus
-    deal_id: int | None
-    message: str
-    recheck: bool
-    unreached: bool = False
-    """Bitrix24 could not be asked, so nothing new is known of the deal."""
-
-
-Settled = Callable[[dict[str, TopOutcome]], None]
 
 
 @dataclass
@@ -322,100 +306,6 @@ class TopEvaluator:
             with self.store.transaction():
                 self.on_settled(rest)
             result.outcomes.update(rest)
-
-
-BatchAnswer = tuple[str, int, DealState | None, UpdateFailure | None]
-"""One deal's answer in a batch: top ref, deal id, the deal's state once the
-update was taken, and the failure otherwise."""
-
-
-def encode_answers(batch: list[BatchAnswer]) -> str:
-    """Return one batch's results as the JSON text of the batch log.
-
-    A taken update is ``[top, deal, item, date]``, a refused one ``[top,
-    deal, message, not_found]``; the boolean tells them apart.
-    """
-    rows: list[tuple[str, int, str | None, str | bool | None]] = []
-    for top, deal_id, state, failure in batch:
-        if state is not None:
-            rows.append(
-                (top, deal_id, state.payment_status_item, state.realization_date)
-            )
-        elif failure is not None:
-            rows.append((top, deal_id, failure.message, failure.not_found))
-    return jsonio.dumps(rows).decode()
-
-
-def decode_answers(data: str) -> list[BatchAnswer]:
-    """Return the results that ``encode_answers`` wrote."""
-    answers: list[BatchAnswer] = []
-    for top, deal_id, first, second in jsonio.loads(data):
-        if isinstance(second, bool):
-            answers.append((top, deal_id, None, UpdateFailure(first, second)))
-        else:
-            answers.append((top, deal_id, DealState(first, second, "sent"), None))
-    return answers
-
-
-def record_batches(
-    store: OrdersStore,
-    on_settled: Settled,
-    answered: list[BatchAnswer],
-    logged: list[int],
-) -> dict[str, TopOutcome]:
-    """Record batch results as outcomes and deal values; drop their log rows.
-
-    Runs in one transaction and returns the outcomes by top ref.
-    """
-    outcomes: dict[str, TopOutcome] = {}
-    sent: dict[int, DealState] = {}
-    gone: list[int] = []
-    for top, deal_id, state, failure in answered:
-        if state is not None:
-            outcomes[top] = TopOutcome(OrderStatus.UPDATED, deal_id, "", recheck=False)
-            sent[deal_id] = state
-        elif failure is None:
-            continue
-        elif failure.not_found:
-            gone.append(deal_id)
-            outcomes[top] = TopOutcome(
-                OrderStatus.PENDING,
-                None,
-                f"deal {deal_id} no longer exists in Bitrix24; the "
-                "deal is looked up again on the next run",
-                recheck=True,
-            )
-        else:
-            outcomes[top] = TopOutcome(
-                OrderStatus.ERROR,
-                deal_id,
-                f"Bitrix24 rejected the update of deal {deal_id}: {failure.message}",
-                recheck=False,
-            )
-    if not logged and not outcomes:
-        return outcomes
-    with store.transaction():
-        store.remember_sent(sent)
-        for deal_id in gone:
-            store.forget_deal(deal_id)
-        on_settled(outcomes)
-        store.drop_logged(logged)
-    return outcomes
-
-
-def record_logged_batches(store: OrdersStore, on_settled: Settled) -> int:
-    """Record the batch results that a run which stopped midway left logged.
-
-    Returns how many results were recorded. A run calls this before it
-    reads any report or deal value.
-    """
-    logged = store.logged_batches()
-    if not logged:
-        return 0
-    answered = [answer for _, data in logged for answer in decode_answers(data)]
-    log.info("recording %d deal updates confirmed before a restart", len(answered))
-    record_batches(store, on_settled, answered, [seq for seq, _ in logged])
-    return len(answered)
 
 
 def _unreached(error: Bitrix24Error | None, deal_id: int | None) -> TopOutcome:

@@ -13,7 +13,8 @@ from dataclasses import replace
 
 from exchange.contract.enums import OrderStatus
 from exchange.orders.apply import OrdersResult, load_with_ancestors
-from exchange.orders.evaluate import TopEvaluator, record_logged_batches
+from exchange.orders.batch_log import record_logged_batches
+from exchange.orders.evaluate import TopEvaluator
 from exchange.orders.port import DealPort
 from exchange.orders.reports import ReportBook, suborder_message
 from exchange.rules.order_facts import Facts

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from exchange import jsonio
 from exchange.contract.enums import OrderStatus
-from exchange.orders.evaluate import TopOutcome
+from exchange.orders.outcome import TopOutcome
 from exchange.rules.rollup import OrderTree
 from exchange.state.orders_store import OrderReport, OrdersStore, OutcomeRow
 

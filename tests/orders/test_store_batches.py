@@ -8,16 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exchange.archive.entry import KEY_TYPES, normalize_key, normalize_keys
-from exchange.orders.evaluate import encode_answers, record_logged_batches
+from exchange.orders.batch_log import encode_answers, record_logged_batches
 from exchange.orders.port import UpdateFailure
 from exchange.orders.reports import ReportBook
 from exchange.state.db import connect, migrate
-from exchange.state.orders_store import (
-    MIGRATIONS,
-    DealState,
-    OrdersStore,
-    PackageRecord,
-)
+from exchange.state.orders_schema import MIGRATIONS
+from exchange.state.orders_store import DealState, OrdersStore, PackageRecord
 
 
 def test_remember_sent_replaces_read_values(tmp_path: Path) -> None:

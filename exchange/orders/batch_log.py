@@ -1,0 +1,113 @@
+"""The batch log: each update batch's results, committed as it returns.
+
+The results are recorded as outcomes and deal values together at the end
+of an evaluation. After a crash, the next run records what the log still
+contains before it reads any report or deal value, so a confirmed update is
+never forgotten and never sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from exchange import jsonio
+from exchange.contract.enums import OrderStatus
+from exchange.orders.outcome import Settled, TopOutcome
+from exchange.orders.port import UpdateFailure
+from exchange.state.orders_store import DealState, OrdersStore
+
+log = logging.getLogger(__name__)
+
+
+BatchAnswer = tuple[str, int, DealState | None, UpdateFailure | None]
+"""One deal's result in a batch: top ref, deal id, the deal's state once the
+update was taken, and the failure otherwise."""
+
+
+def encode_answers(batch: list[BatchAnswer]) -> str:
+    """Return one batch's results as the JSON text of the batch log.
+
+    A taken update is ``[top, deal, item, date]``, a refused one ``[top,
+    deal, message, not_found]``, and the boolean marks the second form.
+    """
+    rows: list[tuple[str, int, str | None, str | bool | None]] = []
+    for top, deal_id, state, failure in batch:
+        if state is not None:
+            rows.append(
+                (top, deal_id, state.payment_status_item, state.realization_date)
+            )
+        elif failure is not None:
+            rows.append((top, deal_id, failure.message, failure.not_found))
+    return jsonio.dumps(rows).decode()
+
+
+def decode_answers(data: str) -> list[BatchAnswer]:
+    """Return the results that ``encode_answers`` wrote."""
+    answers: list[BatchAnswer] = []
+    for top, deal_id, first, second in jsonio.loads(data):
+        if isinstance(second, bool):
+            answers.append((top, deal_id, None, UpdateFailure(first, second)))
+        else:
+            answers.append((top, deal_id, DealState(first, second, "sent"), None))
+    return answers
+
+
+def record_batches(
+    store: OrdersStore,
+    on_settled: Settled,
+    answered: list[BatchAnswer],
+    logged: list[int],
+) -> dict[str, TopOutcome]:
+    """Record batch results as outcomes and deal values; drop their log rows.
+
+    Runs in one transaction and returns the outcomes by top ref.
+    """
+    outcomes: dict[str, TopOutcome] = {}
+    sent: dict[int, DealState] = {}
+    gone: list[int] = []
+    for top, deal_id, state, failure in answered:
+        if state is not None:
+            outcomes[top] = TopOutcome(OrderStatus.UPDATED, deal_id, "", recheck=False)
+            sent[deal_id] = state
+        elif failure is None:
+            continue
+        elif failure.not_found:
+            gone.append(deal_id)
+            outcomes[top] = TopOutcome(
+                OrderStatus.PENDING,
+                None,
+                f"deal {deal_id} no longer exists in Bitrix24; the "
+                "deal is looked up again on the next run",
+                recheck=True,
+            )
+        else:
+            outcomes[top] = TopOutcome(
+                OrderStatus.ERROR,
+                deal_id,
+                f"Bitrix24 rejected the update of deal {deal_id}: {failure.message}",
+                recheck=False,
+            )
+    if not logged and not outcomes:
+        return outcomes
+    with store.transaction():
+        store.remember_sent(sent)
+        for deal_id in gone:
+            store.forget_deal(deal_id)
+        on_settled(outcomes)
+        store.drop_logged(logged)
+    return outcomes
+
+
+def record_logged_batches(store: OrdersStore, on_settled: Settled) -> int:
+    """Record the batch results that a run which stopped midway left logged.
+
+    Returns how many results were recorded. A run calls this before it
+    reads any report or deal value.
+    """
+    logged = store.logged_batches()
+    if not logged:
+        return 0
+    answered = [answer for _, data in logged for answer in decode_answers(data)]
+    log.info("recording %d deal updates confirmed before a restart", len(answered))
+    record_batches(store, on_settled, answered, [seq for seq, _ in logged])
+    return len(answered)

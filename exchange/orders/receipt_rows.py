@@ -1,0 +1,165 @@
+"""The rows of an ``orders_receipt``: one per order of the package.
+
+Sub-orders get their reports here too: rolled up into their top, left out
+of its rollup, waiting for their parent, or in a parent cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from exchange.contract.enums import OrderStatus
+from exchange.contract.models import Order
+from exchange.orders.outcome import TopOutcome
+from exchange.orders.reports import ReceiptRow, suborder_message
+from exchange.rules.rollup import OrderTree
+from exchange.state.orders_store import OrderReport, StoredOrder
+
+
+def receipt_rows(
+    orders: Sequence[Order],
+    errors: Mapping[int, list[str]],
+    older: Mapping[int, StoredOrder],
+    accepted: Mapping[str, Order],
+    tree: OrderTree,
+    numbers: Mapping[str, str],
+    outcomes: Mapping[str, TopOutcome],
+    sub_reports: list[OrderReport],
+) -> list[ReceiptRow]:
+    """Return one receipt row per order of the package, in package order.
+
+    Sub-orders get their report (status ``suborder``, pending or error) in
+    ``sub_reports``; top-level reports were stored as their outcomes came.
+    """
+    rows: list[ReceiptRow] = []
+    append = rows.append
+    for index, order in enumerate(orders):
+        ref = order.ref
+        document_number = order.document_number or ""
+        if index in errors or index in older:
+            status, deal_id, message = _refused(index, errors, older)
+        elif order.parent_ref is None:
+            outcome = outcomes.get(ref)
+            if outcome is None:
+                status, deal_id, message = OrderStatus.PENDING, None, _RETRIED
+            else:
+                status, deal_id, message = (
+                    outcome.status,
+                    outcome.deal_id,
+                    outcome.message,
+                )
+        else:
+            report = _sub_report(accepted[ref], tree, numbers, outcomes)
+            sub_reports.append(report)
+            status, deal_id, message = (
+                OrderStatus(report.status),
+                report.deal_id,
+                report.message,
+            )
+        append(
+            ReceiptRow(
+                ref,
+                order.number,
+                document_number,
+                status,
+                deal_id,
+                message,
+                rollup=False,
+            )
+        )
+    return rows
+
+
+def _refused(
+    index: int, errors: Mapping[int, list[str]], older: Mapping[int, StoredOrder]
+) -> tuple[OrderStatus, None, str]:
+    """Return the outcome of an order in error or older than the stored one."""
+    if index in errors:
+        return OrderStatus.ERROR, None, "; ".join(errors[index])
+    current = older[index]
+    return (
+        OrderStatus.IGNORED,
+        None,
+        (
+            f"a newer version of this order (package {current.sender} "
+            f"no. {current.package_number}) is already applied"
+        ),
+    )
+
+
+def _sub_report(
+    order: Order,
+    tree: OrderTree,
+    numbers: Mapping[str, str],
+    outcomes: Mapping[str, TopOutcome],
+) -> OrderReport:
+    """Return the report of a sub-order: rolled up, waiting, or in a cycle."""
+    ref = order.ref
+    top = tree.top_of(ref)
+    if top is None:
+        cycle = tree.in_cycle(ref)
+        return _report(
+            order,
+            OrderStatus.ERROR if cycle else OrderStatus.PENDING,
+            None,
+            _CYCLE if cycle else _ORPHAN,
+            recheck=not cycle,
+        )
+    outcome = outcomes.get(top)
+    message = suborder_message(ref, tree, numbers, outcome)
+    return _report(
+        order,
+        OrderStatus.SUBORDER,
+        outcome.deal_id if outcome else None,
+        message,
+        recheck=False,
+    )
+
+
+_RETRIED = "the order is retried on the next run"
+_CYCLE = (
+    "the chain of parent orders (Головной заказ) leads back to this order; "
+    "correct the parent in 1C and upload the order again"
+)
+_ORPHAN = (
+    "the parent order (Головной заказ) is not known yet; upload it from 1C, "
+    "the order is retried until then"
+)
+
+
+def _report(
+    order: Order,
+    status: OrderStatus,
+    deal_id: int | None,
+    message: str,
+    *,
+    recheck: bool,
+) -> OrderReport:
+    # Only the outcome is stored (``update_outcomes``); the package and
+    # numbers are those of the order's stored version.
+    return OrderReport(
+        ref=order.ref,
+        package_id="",
+        number=order.number,
+        document_number=order.document_number or "",
+        status=status.value,
+        deal_id=deal_id,
+        message=message,
+        rollup=False,
+        recheck=recheck,
+    )
+
+
+def rollup_row(
+    top: str, numbers: dict[str, str], tree: OrderTree, outcome: TopOutcome
+) -> ReceiptRow:
+    facts = tree.get(top)
+    return ReceiptRow(
+        ref=top,
+        number=numbers.get(top, ""),
+        document_number=(facts.document_number if facts else None) or "",
+        status=outcome.status,
+        deal_id=outcome.deal_id,
+        message=outcome.message,
+        rollup=True,
+    )
