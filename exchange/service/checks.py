@@ -116,11 +116,14 @@ def secrets_file_problem() -> str | None:
 def _check_folder(name: str, folder: Path, setting: str) -> CheckResult:
     # A check changes nothing: a missing folder passes when the first run can
     # create it, that is when its nearest existing parent is writable.
-    # ``setting`` names the configuration key that sets the folder.
-    if setting == "[paths] state":
-        elsewhere = f"set {setting} to a file in another folder"
-    else:
-        elsewhere = f"set {setting} to another folder"
+    # ``setting`` names the configuration key that sets the folder. When its
+    # environment variable is set, that is where the value came from.
+    target = "a file in another folder" if setting == "[paths] state" else None
+    section, key = setting.strip("[").split("] ")
+    variable = f"EXCHANGE_{section.upper()}__{key.upper()}"
+    if os.environ.get(variable):
+        setting = variable
+    elsewhere = f"set {setting} to {target or 'another folder'}"
     try:
         exists = folder.exists()
         parent = next((p for p in folder.parents if p.exists()), None)

@@ -119,6 +119,23 @@ def test_check_folder_is_file(tmp_path: Path, emulator: Emulator) -> None:
     assert "[paths]" in lines[0]
 
 
+def test_check_folder_from_environment_names_variable(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder set by its environment variable is fixed there, and the line says so."""
+    config = write_config(tmp_path)
+    blocker = tmp_path / "elsewhere"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("EXCHANGE_PATHS__ARCHIVE", str(blocker))
+
+    result = run_check(config, emulator.webhook_url)
+
+    assert result.exit_code == 1
+    (line,) = failed_lines(result.output)
+    assert line.startswith("failed archive folder:")
+    assert "set EXCHANGE_PATHS__ARCHIVE to another folder" in line
+
+
 def test_check_missing_deal_field(tmp_path: Path, emulator: Emulator) -> None:
     """A deal field code the portal lacks fails the deal fields check, exit 1."""
     config = write_config(
