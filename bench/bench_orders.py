@@ -21,6 +21,9 @@ figures are not mixed.
   validate, state, rollup, planning, receipt, archive) with a deal port that
   answers at once. Targets: at most 4 s, at most 10 times ``orjson.loads``
   of the same bytes, peak memory under 500 MB.
+- ``plan``: the same package through the steps the target lists only, with
+  nothing sent: parse, validate, store the versions, roll up, plan, and the
+  receipt's bytes.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import orjson
 from orders_data import DEAL_FIELDS, make_orders_package, make_portal_seed
 
 from exchange.config import Settings
+from exchange.contract.models import OrdersPackage
 from exchange.emulator import Emulator
 from exchange.orders.port import BatchCallback, FoundDeal, PlannedUpdate
 from exchange.rules.order_facts import DealValues
@@ -429,13 +433,103 @@ def bench_local(trace: bool) -> dict[str, Any]:
     }
 
 
+class PlanOnlyPort(InstantPort):
+    """An ``InstantPort`` that sends nothing: the updates stay planned."""
+
+    def send(self, updates: Sequence[PlannedUpdate], on_batch: BatchCallback) -> None:
+        """Send nothing and report no batch."""
+
+
+def plan_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:
+    """Time the steps that target (c) names, with nothing sent.
+
+    Parse and validate, store the versions and read the state, roll up and
+    plan every update, and compose the receipt's bytes; no batch is sent,
+    so no outcome is recorded and the planned orders stay pending, and
+    nothing is archived or journaled.
+    """
+    from exchange import jsonio
+    from exchange.contract.load import load_package
+    from exchange.orders.apply import apply_orders
+    from exchange.outbox.documents import orders_receipt_body
+    from exchange.state.db import paused_gc
+    from exchange.state.orders_store import PackageRecord
+
+    with tempfile.TemporaryDirectory() as folder:
+        settings = settings_for(
+            Path(folder), "http://127.0.0.1:9/rest/1/x/", rate=2, burst=50
+        )
+        with Runtime(settings) as runtime, paused_gc():
+            started = time.perf_counter()
+            loaded = load_package(data, "orders_TMS_1.json", runtime.contract)
+            parsed = time.perf_counter()
+            package = loaded.package
+            if not isinstance(package, OrdersPackage):
+                raise TypeError("the benchmark package must be an orders package")
+            record = PackageRecord(
+                package.package_id,
+                loaded.sha256,
+                "orders",
+                package.sender,
+                package.number,
+                "orders_TMS_1.json",
+                "applying",
+            )
+            result = apply_orders(
+                runtime.orders,
+                PlanOnlyPort(deal_ids),
+                package,
+                loaded.order_problems,
+                record,
+                "2026-12-04T00:00:00+00:00",
+            )
+            applied = time.perf_counter()
+            body = orders_receipt_body(
+                in_reply_to=record.package_id,
+                source_file=record.source_file,
+                sha256=record.sha256,
+                outcome="applied",
+                rows=result.rows,
+            )
+            jsonio.dumps(body, indent=True)
+            done = time.perf_counter()
+    return {
+        "seconds": done - started,
+        "parse and validate": parsed - started,
+        "store, roll up, plan": applied - parsed,
+        "receipt bytes": done - applied,
+    }
+
+
+def bench_plan() -> dict[str, Any]:
+    """Time the steps of target (c) without sending, five times; report the median."""
+    data, deal_ids = local_package()
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    loads_best = min(_timed(lambda: orjson.loads(body)) for _ in range(5))
+    runs = []
+    for _ in range(LOCAL_RUNS):
+        gc.collect()
+        runs.append(plan_once(data, deal_ids))
+    runs.sort(key=lambda run: run["seconds"])
+    median = runs[len(runs) // 2]
+    return {
+        "orjson_loads_seconds": round(loads_best, 4),
+        "runs_seconds": [round(run["seconds"], 3) for run in runs],
+        "median_seconds": round(median["seconds"], 3),
+        "median_ratio": round(median["seconds"] / loads_best, 1),
+        "median_steps": {
+            name: round(value, 3) for name, value in median.items() if name != "seconds"
+        },
+    }
+
+
 def _timed(function: Any) -> float:
     started = time.perf_counter()
     function()
     return time.perf_counter() - started
 
 
-PARTS = ("requests", "wall", "naive", "local")
+PARTS = ("requests", "wall", "naive", "local", "plan")
 
 
 def run_part(part: str) -> dict[str, Any]:
@@ -450,6 +544,8 @@ def run_part(part: str) -> dict[str, Any]:
         return bench_wall()
     if part == "naive":
         return bench_naive()
+    if part == "plan":
+        return bench_plan()
     if part == "local":
         return {"timed": bench_local(trace=False), "traced": bench_local(trace=True)}
     raise ValueError(f"unknown part {part!r}; use one of {', '.join(PARTS)}")
