@@ -24,7 +24,7 @@ from exchange.orders.outcome import TopOutcome
 from exchange.orders.port import DealPort
 from exchange.orders.receipt_rows import receipt_rows, rollup_row
 from exchange.orders.reports import ReceiptRow, ReportBook
-from exchange.rules.order_facts import Facts
+from exchange.rules.order_facts import Facts, is_included
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
 from exchange.state.orders_store import (
@@ -300,12 +300,7 @@ def _sharing(
     for number, refs in stored.items():
         sharing[number] = [ref for ref in refs if ref not in accepted]
     for ref, order in accepted.items():
-        if (
-            order.parent_ref is None
-            and order.posted
-            and not order.deletion_mark
-            and order.document_number
-        ):
+        if order.parent_ref is None and order.document_number and is_included(order):
             sharing[order.document_number].append(ref)
     for refs in sharing.values():
         if len(refs) > 1:

@@ -333,13 +333,5 @@ def _changes(desired: DealState, known: DealState) -> dict[str, str | None]:
     return changes
 
 
-def _known_after_read(deal: FoundDeal, stored: DealState | None) -> DealState:
-    """Return the state ``remember_reads`` leaves stored for a deal just read."""
-    if stored is not None and stored.source == "sent":
-        return stored
-    state = deal.state
-    return DealState(state.payment_status_item, state.realization_date, "read")
-
-
 def _deal_id(deal: FoundDeal) -> int:
     return deal.deal_id

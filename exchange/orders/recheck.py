@@ -74,7 +74,7 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
         )
         changed.append(updated)
     with store.transaction():
-        store.save_reports(changed)
+        store.update_outcomes(changed)
         for report in changed:
             book.note_followup(report)
     return OrdersResult([], dict(book.followups), evaluation.stopped)

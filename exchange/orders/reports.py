@@ -17,7 +17,12 @@ from exchange import jsonio
 from exchange.contract.enums import OrderStatus
 from exchange.orders.outcome import TopOutcome
 from exchange.rules.rollup import OrderTree
-from exchange.state.orders_store import OrderReport, OrdersStore, OutcomeRow
+from exchange.state.orders_store import (
+    OrderReport,
+    OrdersStore,
+    OutcomeRow,
+    outcome_row,
+)
 
 
 # Not frozen: a frozen dataclass takes about four times as long to build
@@ -117,13 +122,13 @@ class ReportBook:
                 # The deal contains the values this service sent: the update
                 # reported before stays the order's result, also after a crash.
                 if report.recheck:
-                    rows.append(_outcome_row(replace(report, recheck=False)))
+                    rows.append(outcome_row(replace(report, recheck=False)))
                 continue
             if outcome.unreached and report.package_id != self.package_id:
                 # Nothing new is known, so an earlier package keeps its status,
                 # but the order is retried: its deal may be owed new values.
                 if not report.recheck:
-                    rows.append(_outcome_row(replace(report, recheck=True)))
+                    rows.append(outcome_row(replace(report, recheck=True)))
                 continue
             updated = replace(
                 report,
@@ -134,7 +139,7 @@ class ReportBook:
             )
             if updated == report:
                 continue
-            rows.append(_outcome_row(updated))
+            rows.append(outcome_row(updated))
             if report.package_id != self.package_id and report.status != status:
                 self._queue(report.package_id, row_of(updated))
         return rows
@@ -246,16 +251,6 @@ def suborder_message(
     if outcome is not None:
         message += f": {outcome.status.value}"
     return message
-
-
-def _outcome_row(report: OrderReport) -> OutcomeRow:
-    return (
-        report.status,
-        report.deal_id,
-        report.message,
-        report.recheck,
-        report.ref,
-    )
 
 
 def row_of(report: OrderReport) -> ReceiptRow:

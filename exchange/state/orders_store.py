@@ -343,14 +343,6 @@ class OrdersStore:
         )
         return {status: int(count) for status, count in rows}
 
-    def save_reports(self, reports: Iterable[OrderReport]) -> None:
-        """Store the outcomes of reports whose orders are stored.
-
-        A report names the package of its order's stored version, so only
-        the outcome is written (see ``update_outcomes``).
-        """
-        self.update_outcomes(reports)
-
     def update_outcomes(self, reports: Iterable[OrderReport]) -> None:
         """Store new outcomes of reports that are stored already.
 
@@ -358,10 +350,7 @@ class OrdersStore:
         the caller changes nothing else, and names stored orders only
         (inside its transaction).
         """
-        self.update_outcome_rows(
-            (report.status, report.deal_id, report.message, report.recheck, report.ref)
-            for report in reports
-        )
+        self.update_outcome_rows(map(outcome_row, reports))
 
     def update_outcome_rows(self, rows: Iterable[OutcomeRow]) -> None:
         """Store outcomes given as (status, deal_id, message, recheck, ref).
@@ -595,3 +584,8 @@ def _report(row: sqlite3.Row) -> OrderReport:
         rollup=False,
         recheck=bool(recheck),
     )
+
+
+def outcome_row(report: OrderReport) -> OutcomeRow:
+    """Return the outcome of a report as ``update_outcome_rows`` takes it."""
+    return (report.status, report.deal_id, report.message, report.recheck, report.ref)
