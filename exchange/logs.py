@@ -101,6 +101,9 @@ class DryRunFilter(logging.Filter):
 @contextmanager
 def dry_run_logging() -> Iterator[None]:
     """Mark every record that reaches the root logger's handlers as a dry run."""
+    # NOTE: the filter marks the records of every thread while it is on. That
+    # is right for the dry-run commands, which run alone, but a dry run inside
+    # the daemon would mark the daemon's own records too.
     marker = DryRunFilter()
     handlers = list(logging.getLogger().handlers)
     for handler in handlers:

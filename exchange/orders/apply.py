@@ -217,7 +217,7 @@ def _keep_confirmed(
 class Scope:
     """The orders one package's evaluation covers.
 
-    ``tree`` holds every family the package touches, ``numbers`` the 1C
+    ``tree`` contains every family the package touches, ``numbers`` the 1C
     number of each of its orders. ``family_tops`` are the tops of the
     changed families; ``tops`` adds the tops that share a changed document
     number, in the order their deals are updated. ``sharing`` gives the

@@ -19,12 +19,12 @@ from exchange.state.orders_store import DealState, OrdersStore
 log = logging.getLogger(__name__)
 
 
-BatchAnswer = tuple[str, int, DealState | None, UpdateFailure | None]
+BatchResult = tuple[str, int, DealState | None, UpdateFailure | None]
 """One deal's result in a batch: top ref, deal id, the deal's state once the
 update was taken, and the failure otherwise."""
 
 
-def encode_answers(batch: list[BatchAnswer]) -> str:
+def encode_results(batch: list[BatchResult]) -> str:
     """Return one batch's results as the JSON text of the batch log.
 
     A taken update is ``[top, deal, item, date]``, a refused one ``[top,
@@ -41,21 +41,21 @@ def encode_answers(batch: list[BatchAnswer]) -> str:
     return jsonio.dumps(rows).decode()
 
 
-def decode_answers(data: str) -> list[BatchAnswer]:
-    """Return the results that ``encode_answers`` wrote."""
-    answers: list[BatchAnswer] = []
+def decode_results(data: str) -> list[BatchResult]:
+    """Return the results that ``encode_results`` wrote."""
+    results: list[BatchResult] = []
     for top, deal_id, first, second in jsonio.loads(data):
         if isinstance(second, bool):
-            answers.append((top, deal_id, None, UpdateFailure(first, second)))
+            results.append((top, deal_id, None, UpdateFailure(first, second)))
         else:
-            answers.append((top, deal_id, DealState(first, second, "sent"), None))
-    return answers
+            results.append((top, deal_id, DealState(first, second, "sent"), None))
+    return results
 
 
 def record_batches(
     store: OrdersStore,
     on_settled: Settled,
-    answered: list[BatchAnswer],
+    returned: list[BatchResult],
     logged: list[int],
 ) -> dict[str, TopOutcome]:
     """Record batch results as outcomes and deal values; drop their log rows.
@@ -64,15 +64,15 @@ def record_batches(
     """
     outcomes: dict[str, TopOutcome] = {}
     sent: dict[int, DealState] = {}
-    gone: list[int] = []
-    for top, deal_id, state, failure in answered:
+    missing: list[int] = []
+    for top, deal_id, state, failure in returned:
         if state is not None:
             outcomes[top] = TopOutcome(OrderStatus.UPDATED, deal_id, "", recheck=False)
             sent[deal_id] = state
         elif failure is None:
             continue
         elif failure.not_found:
-            gone.append(deal_id)
+            missing.append(deal_id)
             outcomes[top] = TopOutcome(
                 OrderStatus.PENDING,
                 None,
@@ -91,7 +91,7 @@ def record_batches(
         return outcomes
     with store.transaction():
         store.remember_sent(sent)
-        for deal_id in gone:
+        for deal_id in missing:
             store.forget_deal(deal_id)
         on_settled(outcomes)
         store.drop_logged(logged)
@@ -107,7 +107,7 @@ def record_logged_batches(store: OrdersStore, on_settled: Settled) -> int:
     logged = store.logged_batches()
     if not logged:
         return 0
-    answered = [answer for _, data in logged for answer in decode_answers(data)]
-    log.info("recording %d deal updates confirmed before a restart", len(answered))
-    record_batches(store, on_settled, answered, [seq for seq, _ in logged])
-    return len(answered)
+    returned = [item for _, data in logged for item in decode_results(data)]
+    log.info("recording %d deal updates confirmed before a restart", len(returned))
+    record_batches(store, on_settled, returned, [seq for seq, _ in logged])
+    return len(returned)

@@ -7,7 +7,7 @@ bulk lookup), the rolled-up values are compared with what the deal is known
 to hold, and only the changed fields are sent. Each batch's results are
 committed to the batch log as it returns (``batch_log.py``), and the
 outcomes are handed to ``on_settled`` when the last one is recorded, so
-that a crash never forgets a confirmed update.
+that a crash never loses a confirmed update.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from exchange.bitrix24.errors import AccessDenied, Bitrix24Error
 from exchange.contract.enums import OrderStatus
-from exchange.orders.batch_log import BatchAnswer, encode_answers, record_batches
+from exchange.orders.batch_log import BatchResult, encode_results, record_batches
 from exchange.orders.outcome import Settled, TopOutcome
 from exchange.orders.port import (
     PAYMENT_ITEM,
@@ -186,7 +186,7 @@ class TopEvaluator:
         """Cache the deals just found, and store what was read of them.
 
         A deal about to be updated gets its values stored with the update's
-        answer instead; should the run stop first, the next run looks the
+        result instead. Should the run stop first, the next run looks the
         deal up again. Runs inside the caller's transaction.
         """
         read = self._read
@@ -267,24 +267,24 @@ class TopEvaluator:
         return planned
 
     def _send(self, planned: dict[str, PlannedUpdate], result: Evaluation) -> None:
-        """Send the planned updates and record what each batch answered.
+        """Send the planned updates and record the result of each batch.
 
         Each batch's results are committed to the batch log as soon as it
         returns; the outcomes and deal values are recorded together at the
         end (``record_batches``), or by the next run after a crash.
         """
         top_of_deal = {update.deal_id: top for top, update in planned.items()}
-        answered: list[BatchAnswer] = []
+        returned: list[BatchResult] = []
         logged: list[int] = []
 
-        def on_batch(answers: dict[int, UpdateFailure | None]) -> None:
-            batch: list[BatchAnswer] = []
-            for deal_id, failure in answers.items():
+        def on_batch(results: dict[int, UpdateFailure | None]) -> None:
+            batch: list[BatchResult] = []
+            for deal_id, failure in results.items():
                 top = top_of_deal[deal_id]
                 state = planned[top].state if failure is None else None
                 batch.append((top, deal_id, state, failure))
-            logged.append(self.store.log_batch(encode_answers(batch)))
-            answered.extend(batch)
+            logged.append(self.store.log_batch(encode_results(batch)))
+            returned.extend(batch)
 
         stop: Bitrix24Error | None = None
         try:
@@ -293,9 +293,9 @@ class TopEvaluator:
             stop = exc
             log.error("deal updates stopped: %s", exc)
         finally:
-            outcomes = record_batches(self.store, self.on_settled, answered, logged)
+            outcomes = record_batches(self.store, self.on_settled, returned, logged)
             result.outcomes.update(outcomes)
-            result.updates_sent += sum(1 for answer in answered if answer[3] is None)
+            result.updates_sent += sum(1 for item in returned if item[3] is None)
         if stop is not None:
             result.stopped = stop
             rest = {

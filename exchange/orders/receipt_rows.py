@@ -37,7 +37,7 @@ def receipt_rows(
         ref = order.ref
         document_number = order.document_number or ""
         if index in errors or index in older:
-            status, deal_id, message = _refused(index, errors, older)
+            status, deal_id, message = _not_applied(index, errors, older)
         elif order.parent_ref is None:
             outcome = outcomes.get(ref)
             if outcome is None:
@@ -70,7 +70,7 @@ def receipt_rows(
     return rows
 
 
-def _refused(
+def _not_applied(
     index: int, errors: Mapping[int, list[str]], older: Mapping[int, StoredOrder]
 ) -> tuple[OrderStatus, None, str]:
     """Return the outcome of an order in error or older than the stored one."""

@@ -60,7 +60,7 @@ class ReportBook:
         self.followups: dict[str, list[ReceiptRow]] = defaultdict(list)
         self._fresh: set[str] = set()
         # Pending rollup rows come from earlier runs only (this package adds
-        # its own after the evaluation), so one look tells whether any
+        # its own after the evaluation), so one query shows whether any
         # batch needs to search them.
         self._rollups_waiting = store.has_pending_rollups()
 

@@ -217,7 +217,7 @@ def _check_portal(runtime: Runtime) -> Iterator[CheckResult | SkippedCheck]:
 
 
 def _skipped_portal_checks(settings: Settings) -> Iterator[SkippedCheck]:
-    # The checks after the webhook's need answers from the portal, so they
+    # The checks after the webhook's need responses from the portal, so they
     # are listed as skipped rather than left out of the output.
     names = ["deal fields", "payment status items"]
     counterparties = settings.counterparties
@@ -233,8 +233,8 @@ def _skipped_portal_checks(settings: Settings) -> Iterator[SkippedCheck]:
 
 
 def _webhook_config_failure(exc: ConfigError, settings: Settings) -> str:
-    # The URL's own error never quotes the URL, because its path holds the
-    # secret code, so the message names where the URL was set instead.
+    # The URL's own error never quotes the URL, because its path contains
+    # the secret code. The message names where the URL was set instead.
     if not settings.bitrix24.webhook_url.get_secret_value().strip():
         return str(exc)
     message = str(exc).rstrip()

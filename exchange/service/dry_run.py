@@ -131,8 +131,8 @@ def inbox_files(settings: Settings) -> list[tuple[str, bytes]]:
             "and run `exchange process FILE --dry-run` instead"
         )
     if not settings.paths.inbox.exists():
-        # A real run creates the folder; a dry run creates nothing, and an
-        # inbox that does not exist yet holds no file.
+        # A real run creates the folder. A dry run creates nothing, and an
+        # inbox that does not exist yet contains no file.
         return []
     inbox = LocalInbox(
         settings.paths.inbox, settle_seconds=settings.inbox.settle_seconds

@@ -422,7 +422,7 @@ class OrdersStore:
     def remember_sent(self, sent: dict[int, DealState]) -> None:
         """Store the values deals hold after updates the portal took.
 
-        Each state holds both fields: those sent, and those the deal already
+        Each state contains both fields: those sent, and those the deal already
         had (inside the caller's transaction).
         """
         self.conn.executemany(

@@ -180,7 +180,7 @@ def test_show_by_file_name(roots: Roots, populated: list[RecordedEntry]) -> None
 def test_show_rejected_names_error_folder(
     roots: Roots, populated: list[RecordedEntry]
 ) -> None:
-    """show of a rejected file says its copy is in the error folder."""
+    """show of a rejected file names the error folder for its copy."""
     result = audit(roots, "show", "2")
     assert result.exit_code == 0, result.output
     assert "In the error folder as" in result.stdout

@@ -122,7 +122,7 @@ def test_check_folder_is_file(tmp_path: Path, emulator: Emulator) -> None:
 def test_check_folder_from_environment_names_variable(
     tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A folder set by its environment variable is fixed there, and the line says so."""
+    """A folder set by its environment variable is to be fixed in that variable."""
     config = write_config(tmp_path)
     blocker = tmp_path / "elsewhere"
     blocker.write_text("not a folder", encoding="utf-8")
@@ -235,7 +235,7 @@ def test_check_state_folder_is_file_names_setting(
 
 
 def test_check_wrong_item_id_lists_ids(tmp_path: Path, emulator: Emulator) -> None:
-    """A configured item id the list field lacks asks to correct the id."""
+    """A configured item id that the list field lacks is to be corrected."""
     config = write_config(tmp_path)
     with config.open("a", encoding="utf-8") as stream:
         stream.write('[bitrix24.payment_status_items]\n"НеОплачен" = { id = 99 }\n')
@@ -253,7 +253,7 @@ def test_check_wrong_item_id_lists_ids(tmp_path: Path, emulator: Emulator) -> No
     # The demo portal's payment status field has the items 45, 46 and 47.
     for item in ("45 ", "46 ", "47 "):
         assert item in line
-    # The fields themselves passed, and their line says so.
+    # The fields themselves passed, and their line is ok.
     assert "ok     deal fields:" in result.output
 
 

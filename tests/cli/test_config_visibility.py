@@ -1,4 +1,4 @@
-"""Commands say which configuration file they read, or that none was found."""
+"""Commands name the configuration file they read, or report that none was found."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def invoke_without_config(emulator: Emulator, *args: str) -> tuple[int, str, str
 def test_check_without_file_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Emulator
 ) -> None:
-    """`check` in a folder without exchange.toml fails and says how to create one."""
+    """`check` in a folder without exchange.toml fails with how to create one."""
     monkeypatch.chdir(tmp_path)
     code, stdout, _ = invoke_without_config(emulator, "check")
     assert code == 1

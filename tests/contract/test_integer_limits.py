@@ -1,7 +1,7 @@
 """Upper limits of the contract's integers: message numbers, counts, IDs.
 
 Every integer that 1C writes is at most 2^53 - 1, the largest integer every
-JSON reader holds exactly; the state database stores it as a 64-bit integer.
+JSON reader represents exactly; the state database stores it as a 64-bit integer.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def test_outage_mid_run_resumes(
     original = OrdersStore.log_batch
 
     def outage_after_first(store: OrdersStore, data: str) -> int:
-        # The first batch's answers are committed; every later batch fails.
+        # The first batch's results are committed, and every later batch fails.
         seq = original(store, data)
         emulator.faults.add(
             method="batch", status=503, error="QUERY_LIMIT_EXCEEDED", times=100
@@ -110,7 +110,7 @@ class _Killed(BaseException):
 def test_batches_logged_before_a_crash_are_recorded_once(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
-    """Answers logged before a crash are recorded on restart and not sent again."""
+    """Results logged before a crash are recorded on restart, not sent again."""
     emulator = small_portal(MANY)
     service = exchange_factory(emulator)
     first = _many_orders(1)
@@ -127,7 +127,7 @@ def test_batches_logged_before_a_crash_are_recorded_once(
         return seq
 
     def skipped(*args: object) -> dict[str, object]:
-        # The process died before the answers were recorded.
+        # The process died before the results were recorded.
         return {}
 
     with pytest.MonkeyPatch.context() as patch:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exchange.archive.entry import KEY_TYPES, normalize_key, normalize_keys
-from exchange.orders.batch_log import encode_answers, record_logged_batches
+from exchange.orders.batch_log import encode_results, record_logged_batches
 from exchange.orders.port import UpdateFailure
 from exchange.orders.reports import ReportBook
 from exchange.state.db import connect, migrate
@@ -60,7 +60,7 @@ def test_logged_batches_are_recorded_by_the_next_run(tmp_path: Path) -> None:
     """Results logged before a crash become outcomes and deal values on restart."""
     store = _staged_store(tmp_path)
     store.log_batch(
-        encode_answers(
+        encode_results(
             [
                 ("a", 11, DealState("47", "2026-11-20", "sent"), None),
                 ("b", 12, None, UpdateFailure("Access denied", not_found=False)),
@@ -68,7 +68,7 @@ def test_logged_batches_are_recorded_by_the_next_run(tmp_path: Path) -> None:
         )
     )
     store.log_batch(
-        encode_answers([("c", 13, None, UpdateFailure("Not found", not_found=True))])
+        encode_results([("c", 13, None, UpdateFailure("Not found", not_found=True))])
     )
     with store.transaction():
         store.cache_deals({"ТЛ-3": 13})
