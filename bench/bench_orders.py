@@ -358,8 +358,8 @@ def state_floor(data: bytes) -> float:
     """Time storing the package's order versions alone, in a fresh database.
 
     The rule "every order version is stored before anything is sent" costs
-    at least this: one ``executemany`` of prepared rows into the orders
-    table, committed, with nothing else done.
+    at least this: the transaction of ``OrdersStore.save_versions``,
+    committed, with nothing else done and nothing to overlap it with.
     """
     from exchange.contract.load import load_package
     from exchange.orders.apply import version_rows
@@ -370,12 +370,12 @@ def state_floor(data: bytes) -> float:
     package = loaded.package
     orders = getattr(package, "orders", ())
     record = PackageRecord("p", "0" * 64, "orders", "TMS", 1, "orders_TMS_1.json", "")
-    rows = sorted(version_rows(orders, record))
+    rows = list(version_rows(orders))
     with tempfile.TemporaryDirectory() as folder:
         store = OrdersStore(connect(Path(folder) / "state.sqlite3"))
         started = time.perf_counter()
-        with store.transaction():
-            store.save_version_rows(rows)
+        store.save_versions(record, "", rows)
+        store.wait_for_versions()
         elapsed = time.perf_counter() - started
         store.conn.close()
     return elapsed

@@ -32,7 +32,7 @@ from exchange.state.orders_store import (
     OrdersStore,
     PackageRecord,
     StoredOrder,
-    VersionRow,
+    VersionValues,
 )
 
 log = logging.getLogger(__name__)
@@ -47,32 +47,27 @@ class OrdersResult:
     stopped: Bitrix24Error | None = None
 
 
-def version_rows(
-    orders: Iterable[Order], record: PackageRecord
-) -> Iterator[VersionRow]:
-    """Yield the stored rows of orders of the package ``record``.
+def version_rows(orders: Iterable[Order]) -> Iterator[VersionValues]:
+    """Yield the stored values of ``orders``.
 
     Built straight from the contract's models, without a ``StoredOrder`` per
-    order: a package may carry 100,000 of them.
+    order: a package may carry 100,000 of them. The date and the payment
+    status stay objects, which the store serializes in C. The time of the
+    change is written here: orjson would round an offset of seconds (local
+    mean time before 1919) to minutes.
     """
-    sender, number, package_id = record.sender, record.number, record.package_id
     for order in orders:
-        status = order.payment_status
-        day = order.realization_date
         modified = order.modified_at
         yield (
             order.ref,
             order.parent_ref,
             order.number,
             order.document_number,
-            status.value if status is not None else None,
-            day.isoformat() if day is not None else None,
+            order.payment_status,
+            order.realization_date,
             order.deletion_mark,
             order.posted,
             modified.isoformat() if modified is not None else None,
-            sender,
-            number,
-            package_id,
         )
 
 
@@ -108,21 +103,26 @@ def apply_orders(
     previous = store.orders(incoming)
     resumed = store.package(record.package_id) is not None
     accepted, older = _newer(orders, errors, previous, record)
-    # Everything the evaluation reads of the stored orders is read before the
-    # package's versions are stored, so no order of the package is read back.
-    scope = _affected(store, accepted, previous)
     if not resumed:
-        with store.transaction():
-            store.add_package(record, received_at)
-            store.save_version_rows(
-                version_rows(accepted.values(), record),
-                replaced=[ref for ref in previous if ref in accepted],
-            )
+        # SQLite stores the versions on a second core while the state is read
+        # and the updates planned. Until the evaluation's first write, which
+        # waits for them, reads see the state as it was before the package,
+        # so no order of the package is read back.
+        store.save_versions(
+            record,
+            received_at,
+            version_rows(accepted.values()),
+            replaced=[ref for ref in previous if ref in accepted],
+        )
         book.mark_fresh(accepted)
-    evaluator = TopEvaluator(store, port, book.settle)
-    evaluation = evaluator.run(
-        scope.tree, scope.tops, scope.numbers, sharing=scope.sharing
-    )
+    try:
+        scope = _affected(store, accepted, previous)
+        evaluator = TopEvaluator(store, port, book.settle)
+        evaluation = evaluator.run(
+            scope.tree, scope.tops, scope.numbers, sharing=scope.sharing
+        )
+    finally:
+        store.wait_for_versions()
     outcomes = evaluation.outcomes
     if resumed:
         outcomes = _keep_confirmed(store, record.package_id, outcomes)

@@ -67,7 +67,7 @@ class ReportBook:
     def mark_fresh(self, refs: Iterable[str]) -> None:
         """Name orders whose versions were just stored, with no outcome yet.
 
-        An order that ``OrdersStore.save_version_rows`` stores has no outcome
+        An order that ``OrdersStore.save_versions`` stores has no outcome
         row, which reads as ``pending`` with no deal, message or recheck. The
         first outcome of such an order is stored without reading its report.
         """

@@ -10,44 +10,30 @@ from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
+from pathlib import Path
 
 from exchange import jsonio
 from exchange.contract.enums import PaymentStatus
 from exchange.rules.order_facts import OrderFacts
+from exchange.state.background import BackgroundWrite, Statement
 from exchange.state.db import migrate, transaction
 from exchange.state.orders_schema import MIGRATIONS
 
-VersionRow = tuple[
+VersionValues = tuple[
     str,
     str | None,
     str,
     str | None,
+    PaymentStatus | None,
+    date | None,
+    bool,
+    bool,
     str | None,
-    str | None,
-    int,
-    int,
-    str | None,
-    str,
-    int,
-    str,
 ]
-"""An order version as ``save_version_rows`` takes it: the columns of
-``VERSION_ROW_FIELDS`` in that order."""
-
-VERSION_ROW_FIELDS = (
-    "ref",
-    "parent_ref",
-    "number",
-    "document_number",
-    "payment_status",
-    "realization_date",
-    "deletion_mark",
-    "posted",
-    "modified_at",
-    "sender",
-    "package_number",
-    "package_id",
-)
+"""An order version as ``save_versions`` takes it: ref, parent ref, 1C
+number, document number, payment status, realization date, deletion mark,
+posted, and the ISO text of the time it was modified. The package's sender,
+number and ID are added to every row."""
 
 OutcomeRow = tuple[str, int | None, str, bool, str]
 """An order's outcome as ``update_outcome_rows`` takes it: status, deal id,
@@ -116,6 +102,8 @@ class OrdersStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         migrate(conn, "orders", MIGRATIONS)
+        self._path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+        self._versions: BackgroundWrite | None = None
 
     # Packages and senders
 
@@ -142,26 +130,8 @@ class OrdersStore:
 
     def add_package(self, record: PackageRecord, received_at: str) -> None:
         """Register a package as being applied and advance its sender's number."""
-        self.conn.execute(
-            "INSERT INTO packages (package_id, sha256, kind, sender, number,"
-            " source_file, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.package_id,
-                record.sha256,
-                record.kind,
-                record.sender,
-                record.number,
-                record.source_file,
-                received_at,
-                record.state,
-            ),
-        )
-        self.conn.execute(
-            "INSERT INTO senders (sender, last_number) VALUES (?, ?)"
-            " ON CONFLICT (sender) DO UPDATE"
-            " SET last_number = max(last_number, excluded.last_number)",
-            (record.sender, record.number),
-        )
+        for sql, params in _package_statements(record, received_at):
+            self.conn.execute(sql, params)
 
     def set_package_state(self, package_id: str, state: str) -> None:
         """Record the progress of a package (``answered``, ``archived``)."""
@@ -180,11 +150,11 @@ class OrdersStore:
 
     def orders(self, refs: Iterable[str]) -> dict[str, StoredOrder]:
         """Return the stored versions of the given orders that exist."""
-        # One query with the refs bound as a JSON array: for the 100,000 refs
-        # of a large package this is one pass over the primary key.
+        # One query with the refs bound as a JSON array, one primary-key probe
+        # per ref (see ``_json_array``).
         rows = self.conn.execute(
-            f"SELECT {_VERSION_COLUMNS} FROM orders"  # noqa: S608
-            " WHERE ref IN (SELECT value FROM json_each(?))",
+            f"SELECT {_VERSION_COLUMNS_OF_O} FROM json_each(?) AS j"  # noqa: S608
+            " CROSS JOIN orders AS o ON o.ref = j.value",
             (_json_array(refs),),
         )
         return {row[0]: _stored(row) for row in rows}
@@ -238,9 +208,9 @@ class OrdersStore:
         seen = set(frontier)
         while frontier:
             rows = self.conn.execute(
-                f"SELECT {_VERSION_COLUMNS} FROM orders"  # noqa: S608
-                " WHERE parent_ref IN (SELECT value FROM json_each(?))"
-                " AND parent_ref IS NOT NULL",
+                f"SELECT {_VERSION_COLUMNS_OF_O} FROM json_each(?) AS j"  # noqa: S608
+                " CROSS JOIN orders AS o INDEXED BY orders_parent"
+                " ON o.parent_ref = j.value WHERE o.parent_ref IS NOT NULL",
                 (_json_array(frontier),),
             ).fetchall()
             frontier = []
@@ -267,49 +237,92 @@ class OrdersStore:
         # holds only counting top-level orders; INDEXED BY makes sure it is
         # the one used.
         rows = self.conn.execute(
-            "SELECT document_number, ref FROM orders"
-            " INDEXED BY orders_counting_number"
-            " WHERE document_number IN (SELECT value FROM json_each(?))"
-            " AND parent_ref IS NULL AND posted = 1 AND deletion_mark = 0"
-            " ORDER BY ref",
+            "SELECT o.document_number, o.ref FROM json_each(?) AS j"
+            " CROSS JOIN orders AS o INDEXED BY orders_counting_number"
+            " ON o.document_number = j.value"
+            " WHERE o.parent_ref IS NULL AND o.posted = 1 AND o.deletion_mark = 0"
+            " ORDER BY o.ref",
             (_json_array(numbers),),
         )
         for number, ref in rows:
             result.setdefault(number, []).append(ref)
         return result
 
-    def save_version_rows(
-        self, rows: Iterable[VersionRow], replaced: Iterable[str] = ()
+    def save_versions(
+        self,
+        record: PackageRecord,
+        received_at: str,
+        rows: Iterable[VersionValues],
+        replaced: Iterable[str] = (),
     ) -> None:
-        """Store order versions given as rows of ``VERSION_ROW_FIELDS``.
+        """Register ``record`` and store its order versions, in one transaction.
 
         Each order's report becomes ``pending`` with no deal, message or
         recheck, until its outcome is known: ``replaced`` must name every
-        order that had a stored version, whose outcome is deleted. Runs
-        inside the caller's transaction.
+        order that had a stored version, whose outcome is deleted.
+
+        The transaction runs on a thread of its own (``BackgroundWrite``),
+        while the caller goes on reading and planning: on a package of
+        100,000 orders it takes about half a second of SQLite's time. The
+        next ``transaction`` of this store, and ``wait_for_versions``, wait
+        for it to commit first.
         """
-        self.conn.executemany(
-            "REPLACE INTO orders (ref, parent_ref, number, document_number,"
-            " payment_status, realization_date, deletion_mark, posted, modified_at,"
-            " sender, package_number, package_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            # In ref order, the inserts walk the primary key from left to right
-            # instead of jumping to a random page for each UUID.
-            sorted(rows, key=itemgetter(0)),
-        )
-        self.conn.execute(
-            "DELETE FROM order_outcomes WHERE ref IN (SELECT value FROM json_each(?))",
-            (_json_array(replaced),),
-        )
+        self.wait_for_versions()
+        # A read transaction fixes what this connection reads to the state
+        # before the package until ``wait_for_versions`` ends it; the first
+        # read starts it, before the other connection can write.
+        self.conn.execute("BEGIN")
+        self.conn.execute("SELECT 1 FROM senders LIMIT 1").fetchall()
+        try:
+            self._versions = self._write_versions(record, received_at, rows, replaced)
+        except BaseException:
+            self.conn.execute("COMMIT")
+            raise
+
+    def _write_versions(
+        self,
+        record: PackageRecord,
+        received_at: str,
+        rows: Iterable[VersionValues],
+        replaced: Iterable[str],
+    ) -> BackgroundWrite:
+        # orjson writes a date as ISO text and a payment status as its value,
+        # in C. In ref order (ORDER BY, on the other core), the inserts walk
+        # the primary key from left to right instead of jumping to a random
+        # page for each UUID.
+        payload = jsonio.dumps(list(rows))
+        statements: list[Statement] = [
+            *_package_statements(record, received_at),
+            (
+                _STORE_VERSIONS,
+                (payload, record.sender, record.number, record.package_id),
+            ),
+            (_FORGET_OUTCOMES, (_json_array(replaced),)),
+        ]
+        return BackgroundWrite(self._path, statements, "orders-versions")
+
+    def wait_for_versions(self) -> None:
+        """Return once the versions that ``save_versions`` stores are committed.
+
+        Raise ``StateError`` if storing them failed; nothing of that
+        transaction is then stored.
+        """
+        pending, self._versions = self._versions, None
+        if pending is None:
+            return
+        try:
+            pending.wait()
+        finally:
+            self.conn.execute("COMMIT")
 
     # Reports
 
     def reports(self, refs: Iterable[str]) -> dict[str, OrderReport]:
         """Return the last reports of the given orders."""
         rows = self.conn.execute(
-            f"SELECT {_REPORT_COLUMNS} FROM orders AS o"  # noqa: S608
-            " LEFT JOIN order_outcomes AS r ON r.ref = o.ref"
-            " WHERE o.ref IN (SELECT value FROM json_each(?))",
+            f"SELECT {_REPORT_COLUMNS} FROM json_each(?) AS j"  # noqa: S608
+            " CROSS JOIN orders AS o ON o.ref = j.value"
+            " LEFT JOIN order_outcomes AS r ON r.ref = o.ref",
             (_json_array(refs),),
         )
         return {row[0]: _report(row) for row in rows}
@@ -369,8 +382,8 @@ class OrdersStore:
     def cached_deals(self, numbers: Iterable[str]) -> dict[str, int]:
         """Return the cached deal of each document number that has one."""
         rows = self.conn.execute(
-            "SELECT document_number, deal_id FROM deal_cache"
-            " WHERE document_number IN (SELECT value FROM json_each(?))",
+            "SELECT c.document_number, c.deal_id FROM json_each(?) AS j"
+            " CROSS JOIN deal_cache AS c ON c.document_number = j.value",
             (_json_array(numbers),),
         )
         return {number: int(deal_id) for number, deal_id in rows}
@@ -395,8 +408,9 @@ class OrdersStore:
     def deal_states(self, deal_ids: Iterable[int]) -> dict[int, DealState]:
         """Return the last known field values of the given deals."""
         rows = self.conn.execute(
-            "SELECT deal_id, payment_status_item, realization_date, source"
-            " FROM deal_values WHERE deal_id IN (SELECT value FROM json_each(?))",
+            "SELECT v.deal_id, v.payment_status_item, v.realization_date, v.source"
+            " FROM json_each(?) AS j CROSS JOIN deal_values AS v"
+            " ON v.deal_id = j.value",
             (_json_array(deal_ids),),
         )
         return {
@@ -505,8 +519,53 @@ class OrdersStore:
         return taken
 
     def transaction(self) -> transaction:
-        """Group statements in one transaction."""
+        """Group statements in one transaction, once stored versions are committed."""
+        self.wait_for_versions()
         return transaction(self.conn)
+
+
+def _package_statements(record: PackageRecord, received_at: str) -> list[Statement]:
+    """Return the statements that register a package and advance its sender."""
+    return [
+        (
+            _ADD_PACKAGE,
+            (
+                record.package_id,
+                record.sha256,
+                record.kind,
+                record.sender,
+                record.number,
+                record.source_file,
+                received_at,
+                record.state,
+            ),
+        ),
+        (_ADVANCE_SENDER, (record.sender, record.number)),
+    ]
+
+
+_ADD_PACKAGE = (
+    "INSERT INTO packages (package_id, sha256, kind, sender, number,"
+    " source_file, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_ADVANCE_SENDER = (
+    "INSERT INTO senders (sender, last_number) VALUES (?, ?)"
+    " ON CONFLICT (sender) DO UPDATE"
+    " SET last_number = max(last_number, excluded.last_number)"
+)
+# The rows come as one JSON array (?1) of ``VersionValues``; the package's
+# sender, number and ID (?2 to ?4) are the same for every row.
+_STORE_VERSIONS = (
+    "REPLACE INTO orders (ref, parent_ref, number, document_number,"
+    " payment_status, realization_date, deletion_mark, posted,"
+    " modified_at, sender, package_number, package_id)"
+    " SELECT value->>0, value->>1, value->>2, value->>3, value->>4,"
+    " value->>5, value->>6, value->>7, value->>8, ?2, ?3, ?4"
+    " FROM json_each(?1) ORDER BY 1"
+)
+_FORGET_OUTCOMES = (
+    "DELETE FROM order_outcomes WHERE ref IN (SELECT value FROM json_each(?))"
+)
 
 
 def _chunks(items: list[str] | list[int], size: int) -> Iterator[list[str] | list[int]]:
@@ -527,13 +586,24 @@ def _package(row: sqlite3.Row) -> PackageRecord:
 
 
 def _json_array(values: Iterable[str] | Iterable[int]) -> str:
-    """Return values as the JSON array text that ``json_each`` reads."""
-    return jsonio.dumps(list(values)).decode()
+    """Return values as the JSON array text that ``json_each`` reads.
+
+    Each value is listed once, so that a query may join ``json_each`` to a
+    table (``FROM json_each(?) AS j CROSS JOIN t ON t.key = j.value``) and
+    get each row once. That form probes the table's index once per value.
+    ``WHERE key IN (SELECT value FROM json_each(?))`` first builds a
+    temporary index of the values: 0.16 s for 100,000 refs against 0.015 s
+    with an empty table. CROSS JOIN keeps ``json_each`` the outer loop.
+    """
+    return jsonio.dumps(list(dict.fromkeys(values))).decode()
 
 
 _VERSION_COLUMNS = (
     "ref, parent_ref, number, document_number, payment_status, realization_date,"
     " deletion_mark, posted, modified_at, sender, package_number, package_id"
+)
+_VERSION_COLUMNS_OF_O = ", ".join(
+    f"o.{column.strip()}" for column in _VERSION_COLUMNS.split(",")
 )
 _REPORT_COLUMNS = (
     "o.ref, o.package_id, o.number, coalesce(o.document_number, ''),"

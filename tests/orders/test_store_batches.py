@@ -47,12 +47,15 @@ def test_remember_sent_replaces_read_values(tmp_path: Path) -> None:
 def _staged_store(tmp_path: Path) -> OrdersStore:
     store = OrdersStore(connect(tmp_path / "state.sqlite3"))
     record = PackageRecord("p-1", "0" * 64, "orders", "TMS", 1, "orders_TMS_1.json", "")
-    with store.transaction():
-        store.add_package(record, "2026-12-04T10:00:00+00:00")
-        store.save_version_rows(
-            (ref, None, number, f"ТЛ-{number}", None, None, 0, 1, None, "TMS", 1, "p-1")
+    store.save_versions(
+        record,
+        "2026-12-04T10:00:00+00:00",
+        (
+            (ref, None, number, f"ТЛ-{number}", None, None, False, True, None)
             for ref, number in (("a", "1"), ("b", "2"), ("c", "3"))
-        )
+        ),
+    )
+    store.wait_for_versions()
     return store
 
 

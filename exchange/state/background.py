@@ -1,0 +1,68 @@
+"""One write transaction run by a thread on a connection of its own.
+
+Python's ``sqlite3`` releases the GIL while SQLite executes a statement, so a
+single statement that does much work in SQLite (such as an ``INSERT ...
+SELECT`` over ``json_each`` of 100,000 rows) runs on a second core while the
+calling thread goes on in Python. ``executemany`` does not gain this way: it
+takes the GIL back for every row it binds.
+
+The calling thread must not write to the database until ``wait`` returns:
+both connections would then want the one write lock, and the order of the
+two transactions would depend on timing. Reads are safe meanwhile; in WAL
+mode they see the database as it was before the transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from exchange.errors import StateError
+from exchange.state.db import connect, transaction
+
+Statement = tuple[str, Sequence[Any]]
+"""SQL text and its parameters."""
+
+
+class BackgroundWrite:
+    """Run ``statements`` in one transaction on a new connection to ``path``."""
+
+    def __init__(self, path: Path, statements: Sequence[Statement], name: str) -> None:
+        self._path = path
+        self._statements = statements
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=False)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = connect(self._path)
+            try:
+                with transaction(conn):
+                    for sql, params in self._statements:
+                        conn.execute(sql, params)
+            finally:
+                conn.close()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            self._error = exc
+
+    def wait(self) -> None:
+        """Return once the transaction is committed; raise if it failed.
+
+        A failed transaction was rolled back, so the database contains none of
+        its statements.
+        """
+        self._thread.join()
+        error, self._error = self._error, None
+        if error is None:
+            return
+        if isinstance(error, StateError):
+            raise error
+        if isinstance(error, sqlite3.Error):
+            raise StateError(
+                f"cannot write to the state database {self._path}: {error}"
+            ) from error
+        raise error
