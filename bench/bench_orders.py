@@ -51,7 +51,7 @@ from exchange.rules.order_facts import DealValues
 from exchange.service.files import FileProcessor
 from exchange.service.run_once import run_once
 from exchange.service.runtime import Runtime
-from exchange.state.orders_store import DealState
+from exchange.state.orders_records import DealState
 
 DEALS = 10_000
 LOCAL_ORDERS = 100_000
@@ -364,7 +364,8 @@ def state_floor(data: bytes) -> float:
     from exchange.contract.load import load_package
     from exchange.orders.apply import version_rows
     from exchange.state.db import connect
-    from exchange.state.orders_store import OrdersStore, PackageRecord
+    from exchange.state.orders_records import PackageRecord
+    from exchange.state.orders_store import OrdersStore
 
     loaded = load_package(data, "orders_TMS_1.json")
     package = loaded.package
@@ -453,7 +454,7 @@ def plan_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:
     from exchange.orders.apply import apply_orders
     from exchange.outbox.documents import orders_receipt_body
     from exchange.state.db import paused_gc
-    from exchange.state.orders_store import PackageRecord
+    from exchange.state.orders_records import PackageRecord
 
     with tempfile.TemporaryDirectory() as folder:
         settings = settings_for(

@@ -8,7 +8,7 @@ from rich.table import Table
 
 from exchange.cli.context import AppContext
 from exchange.cli.output import console, shown
-from exchange.state.orders_store import OrderReport
+from exchange.state.orders_records import OrderReport
 from exchange.timestamps import format_timestamp
 
 SHOWN = 20

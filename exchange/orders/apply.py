@@ -27,13 +27,13 @@ from exchange.orders.reports import ReceiptRow, ReportBook
 from exchange.rules.order_facts import Facts, is_included
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
-from exchange.state.orders_store import (
+from exchange.state.orders_records import (
     OrderReport,
-    OrdersStore,
     PackageRecord,
     StoredOrder,
     VersionValues,
 )
+from exchange.state.orders_store import OrdersStore
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from exchange import jsonio
 from exchange.contract.enums import OrderStatus
 from exchange.orders.outcome import Settled, TopOutcome
 from exchange.orders.port import UpdateFailure
-from exchange.state.orders_store import DealState, OrdersStore
+from exchange.state.orders_records import DealState
+from exchange.state.orders_store import OrdersStore
 
 log = logging.getLogger(__name__)
 

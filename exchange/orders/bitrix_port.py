@@ -23,7 +23,7 @@ from exchange.orders.port import (
     UpdateFailure,
 )
 from exchange.rules.order_facts import DealValues
-from exchange.state.orders_store import DealState
+from exchange.state.orders_records import DealState
 
 BATCH_SIZE = 50
 

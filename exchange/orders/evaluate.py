@@ -30,7 +30,8 @@ from exchange.orders.port import (
 )
 from exchange.rules.order_facts import DealValues
 from exchange.rules.rollup import OrderTree
-from exchange.state.orders_store import DealState, OrdersStore
+from exchange.state.orders_records import DealState
+from exchange.state.orders_store import OrdersStore
 
 log = logging.getLogger(__name__)
 

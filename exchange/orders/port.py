@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from exchange.rules.order_facts import DealValues
-from exchange.state.orders_store import DealState
+from exchange.state.orders_records import DealState
 
 PAYMENT_ITEM = "payment_status_item"
 REALIZATION_DATE = "realization_date"

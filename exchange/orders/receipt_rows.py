@@ -13,7 +13,7 @@ from exchange.contract.models import Order
 from exchange.orders.outcome import TopOutcome
 from exchange.orders.reports import ReceiptRow, suborder_message
 from exchange.rules.rollup import OrderTree
-from exchange.state.orders_store import OrderReport, StoredOrder
+from exchange.state.orders_records import OrderReport, StoredOrder
 
 
 def receipt_rows(

@@ -19,7 +19,8 @@ from exchange.orders.port import DealPort
 from exchange.orders.reports import ReportBook, suborder_message
 from exchange.rules.order_facts import Facts
 from exchange.rules.rollup import OrderTree
-from exchange.state.orders_store import OrderReport, OrdersStore
+from exchange.state.orders_records import OrderReport
+from exchange.state.orders_store import OrdersStore
 
 log = logging.getLogger(__name__)
 

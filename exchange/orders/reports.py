@@ -17,12 +17,8 @@ from exchange import jsonio
 from exchange.contract.enums import OrderStatus
 from exchange.orders.outcome import TopOutcome
 from exchange.rules.rollup import OrderTree
-from exchange.state.orders_store import (
-    OrderReport,
-    OrdersStore,
-    OutcomeRow,
-    outcome_row,
-)
+from exchange.state.orders_records import OrderReport, OutcomeRow, outcome_row
+from exchange.state.orders_store import OrdersStore
 
 
 # Not frozen: a frozen dataclass takes about four times as long to build

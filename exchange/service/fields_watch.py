@@ -25,7 +25,7 @@ from exchange.orders.port import (
 from exchange.rules.order_facts import DealValues
 from exchange.service.run_once import PortProvider
 from exchange.service.runtime import Runtime
-from exchange.state.orders_store import DealState
+from exchange.state.orders_records import DealState
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,8 @@ from exchange.orders.reports import ReceiptRow, decode_row
 from exchange.outbox.documents import orders_receipt_body, rejection_body
 from exchange.service.runtime import Runtime
 from exchange.state.db import paused_gc
-from exchange.state.orders_store import OrdersStore, PackageRecord
+from exchange.state.orders_records import PackageRecord
+from exchange.state.orders_store import OrdersStore
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,7 @@ The tables and their migrations are described in ``orders_schema.py``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Container, Iterable
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
@@ -17,86 +16,21 @@ from exchange.contract.enums import PaymentStatus
 from exchange.rules.order_facts import OrderFacts
 from exchange.state.background import BackgroundWrite, Statement
 from exchange.state.db import migrate, transaction
+from exchange.state.deal_tables import DealTables
+from exchange.state.orders_records import (
+    OrderReport,
+    OutcomeRow,
+    PackageRecord,
+    StoredOrder,
+    VersionValues,
+    json_array,
+    outcome_row,
+)
 from exchange.state.orders_schema import MIGRATIONS
-
-VersionValues = tuple[
-    str,
-    str | None,
-    str,
-    str | None,
-    PaymentStatus | None,
-    date | None,
-    bool,
-    bool,
-    str | None,
-]
-"""An order version as ``save_versions`` takes it: ref, parent ref, 1C
-number, document number, payment status, realization date, deletion mark,
-posted, and the ISO text of the time it was modified. The package's sender,
-number and ID are added to every row."""
-
-OutcomeRow = tuple[str, int | None, str, bool, str]
-"""An order's outcome as ``update_outcome_rows`` takes it: status, deal id,
-message, recheck, ref."""
-
-ReceiptKey = tuple[str, str, str]
-"""An order as a receipt names it: ref, 1C number, document number."""
+from exchange.state.receipt_queues import ReceiptQueues
 
 
-@dataclass(frozen=True, slots=True)
-class StoredOrder:
-    """One order version as stored, with what the receipt needs besides facts."""
-
-    facts: OrderFacts
-    number: str
-    modified_at: str | None
-    sender: str
-    package_number: int
-    package_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class PackageRecord:
-    """An incoming package the service has taken."""
-
-    package_id: str
-    sha256: str
-    kind: str
-    sender: str
-    number: int
-    source_file: str
-    state: str
-
-
-# Not frozen: a frozen dataclass takes about four times as long to build
-# (each field goes through ``object.__setattr__``), and a large package builds
-# one of these per order. Nothing changes one after it is built.
-@dataclass(slots=True)
-class OrderReport:
-    """The status an order was last reported with, and in which package."""
-
-    ref: str
-    package_id: str
-    number: str
-    document_number: str
-    status: str
-    deal_id: int | None
-    message: str
-    rollup: bool
-    recheck: bool
-
-
-# Not frozen, for the reason given at ``OrderReport``.
-@dataclass(slots=True)
-class DealState:
-    """Values of a deal's two fields as last sent or read (item ID, ISO date)."""
-
-    payment_status_item: str | None
-    realization_date: str | None
-    source: str
-
-
-class OrdersStore:
+class OrdersStore(DealTables, ReceiptQueues):
     """Access to the orders tables of the state database."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -155,7 +89,7 @@ class OrdersStore:
         rows = self.conn.execute(
             f"SELECT {_VERSION_COLUMNS_OF_O} FROM json_each(?) AS j"  # noqa: S608
             " CROSS JOIN orders AS o ON o.ref = j.value",
-            (_json_array(refs),),
+            (json_array(refs),),
         )
         return {row[0]: _stored(row) for row in rows}
 
@@ -176,7 +110,7 @@ class OrdersStore:
             " UNION SELECT o.ref FROM orders o JOIN family f ON o.parent_ref = f.ref"
             " WHERE o.parent_ref IS NOT NULL)"
             " SELECT ref FROM family",
-            (_json_array(tops),),
+            (json_array(tops),),
         ).fetchall()
         return self.orders(ref for (ref,) in family if ref not in skip)
 
@@ -211,7 +145,7 @@ class OrdersStore:
                 f"SELECT {_VERSION_COLUMNS_OF_O} FROM json_each(?) AS j"  # noqa: S608
                 " CROSS JOIN orders AS o INDEXED BY orders_parent"
                 " ON o.parent_ref = j.value WHERE o.parent_ref IS NOT NULL",
-                (_json_array(frontier),),
+                (json_array(frontier),),
             ).fetchall()
             frontier = []
             for row in rows:
@@ -242,7 +176,7 @@ class OrdersStore:
             " ON o.document_number = j.value"
             " WHERE o.parent_ref IS NULL AND o.posted = 1 AND o.deletion_mark = 0"
             " ORDER BY o.ref",
-            (_json_array(numbers),),
+            (json_array(numbers),),
         )
         for number, ref in rows:
             result.setdefault(number, []).append(ref)
@@ -297,7 +231,7 @@ class OrdersStore:
                 _STORE_VERSIONS,
                 (payload, record.sender, record.number, record.package_id),
             ),
-            (_FORGET_OUTCOMES, (_json_array(replaced),)),
+            (_FORGET_OUTCOMES, (json_array(replaced),)),
         ]
         return BackgroundWrite(self._path, statements, "orders-versions")
 
@@ -323,7 +257,7 @@ class OrdersStore:
             f"SELECT {_REPORT_COLUMNS} FROM json_each(?) AS j"  # noqa: S608
             " CROSS JOIN orders AS o ON o.ref = j.value"
             " LEFT JOIN order_outcomes AS r ON r.ref = o.ref",
-            (_json_array(refs),),
+            (json_array(refs),),
         )
         return {row[0]: _report(row) for row in rows}
 
@@ -377,147 +311,6 @@ class OrdersStore:
             sorted(rows, key=itemgetter(4)),
         )
 
-    # Deals
-
-    def cached_deals(self, numbers: Iterable[str]) -> dict[str, int]:
-        """Return the cached deal of each document number that has one."""
-        rows = self.conn.execute(
-            "SELECT c.document_number, c.deal_id FROM json_each(?) AS j"
-            " CROSS JOIN deal_cache AS c ON c.document_number = j.value",
-            (_json_array(numbers),),
-        )
-        return {number: int(deal_id) for number, deal_id in rows}
-
-    def cache_deals(self, deals: dict[str, int]) -> None:
-        """Remember the one deal that carries each document number."""
-        self.conn.executemany(
-            "INSERT INTO deal_cache (document_number, deal_id) VALUES (?, ?)"
-            " ON CONFLICT (document_number) DO UPDATE SET deal_id = excluded.deal_id",
-            deals.items(),
-        )
-
-    def forget_deal(self, deal_id: int) -> None:
-        """Drop a deal that the portal no longer finds from the cache."""
-        self.conn.execute("DELETE FROM deal_cache WHERE deal_id = ?", (deal_id,))
-        self.conn.execute("DELETE FROM deal_values WHERE deal_id = ?", (deal_id,))
-
-    def forget_number(self, number: str) -> None:
-        """Drop the cached deal of a document number."""
-        self.conn.execute("DELETE FROM deal_cache WHERE document_number = ?", (number,))
-
-    def deal_states(self, deal_ids: Iterable[int]) -> dict[int, DealState]:
-        """Return the last known field values of the given deals."""
-        rows = self.conn.execute(
-            "SELECT v.deal_id, v.payment_status_item, v.realization_date, v.source"
-            " FROM json_each(?) AS j CROSS JOIN deal_values AS v"
-            " ON v.deal_id = j.value",
-            (_json_array(deal_ids),),
-        )
-        return {
-            int(deal_id): DealState(item, day, source)
-            for deal_id, item, day, source in rows
-        }
-
-    def remember_reads(self, states: dict[int, DealState]) -> None:
-        """Store values read from deals, except where the service sent values."""
-        self.conn.executemany(
-            "INSERT INTO deal_values (deal_id, payment_status_item,"
-            " realization_date, source) VALUES (?, ?, ?, 'read')"
-            " ON CONFLICT (deal_id) DO UPDATE SET"
-            " payment_status_item = excluded.payment_status_item,"
-            " realization_date = excluded.realization_date, source = 'read'"
-            " WHERE deal_values.source = 'read'",
-            [
-                (deal_id, state.payment_status_item, state.realization_date)
-                for deal_id, state in states.items()
-            ],
-        )
-
-    def remember_sent(self, sent: dict[int, DealState]) -> None:
-        """Store the values deals hold after updates the portal took.
-
-        Each state contains both fields: those sent, and those the deal already
-        had (inside the caller's transaction).
-        """
-        self.conn.executemany(
-            "REPLACE INTO deal_values (deal_id, payment_status_item,"
-            " realization_date, source) VALUES (?, ?, ?, 'sent')",
-            sorted(
-                (deal_id, state.payment_status_item, state.realization_date)
-                for deal_id, state in sent.items()
-            ),
-        )
-
-    def log_batch(self, data: str) -> int:
-        """Commit the results of one ``batch`` call; return its sequence number."""
-        with self.transaction():
-            cursor = self.conn.execute(
-                "INSERT INTO sent_batches (data) VALUES (?)", (data,)
-            )
-        return int(cursor.lastrowid or 0)
-
-    def logged_batches(self) -> list[tuple[int, str]]:
-        """Return the logged batch results not yet recorded, oldest first."""
-        rows = self.conn.execute("SELECT seq, data FROM sent_batches ORDER BY seq")
-        return [(int(seq), str(data)) for seq, data in rows]
-
-    def drop_logged(self, seqs: Iterable[int]) -> None:
-        """Delete logged batch results once recorded (in the caller's transaction)."""
-        self.conn.executemany(
-            "DELETE FROM sent_batches WHERE seq = ?", [(seq,) for seq in seqs]
-        )
-
-    def add_followups(self, rows: Iterable[tuple[str, str]]) -> None:
-        """Queue follow-up rows given as (package id, row JSON).
-
-        Runs inside the caller's transaction.
-        """
-        self.conn.executemany(
-            "INSERT INTO followup_rows (package_id, data) VALUES (?, ?)", rows
-        )
-
-    def queued_followups(self) -> list[tuple[int, str, str]]:
-        """Return the queued follow-up rows as (seq, package id, row JSON)."""
-        rows = self.conn.execute(
-            "SELECT seq, package_id, data FROM followup_rows ORDER BY seq"
-        )
-        return [
-            (int(seq), str(package_id), str(data)) for seq, package_id, data in rows
-        ]
-
-    def drop_followups(self, seqs: Iterable[int]) -> None:
-        """Delete follow-up rows once their receipt is queued (caller's transaction)."""
-        self.conn.executemany(
-            "DELETE FROM followup_rows WHERE seq = ?", [(seq,) for seq in seqs]
-        )
-
-    def add_pending_rollups(self, package_id: str, rows: Iterable[ReceiptKey]) -> None:
-        """Remember rollup rows a receipt reported as pending, to follow them up."""
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO pending_rollups (package_id, ref, number,"
-            " document_number) VALUES (?, ?, ?, ?)",
-            [(package_id, *row) for row in rows],
-        )
-
-    def has_pending_rollups(self) -> bool:
-        """Tell whether any rollup row waits for a follow-up."""
-        row = self.conn.execute("SELECT 1 FROM pending_rollups LIMIT 1").fetchone()
-        return row is not None
-
-    def take_pending_rollups(self, refs: Iterable[str]) -> list[tuple[str, ReceiptKey]]:
-        """Remove and return (package id, row) of pending rollup rows of ``refs``."""
-        taken: list[tuple[str, ReceiptKey]] = []
-        for chunk in _chunks(list(refs), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                "DELETE FROM pending_rollups"  # noqa: S608
-                f" WHERE ref IN ({marks})"
-                " RETURNING package_id, ref, number, document_number",
-                chunk,
-            ).fetchall()
-            taken.extend((row[0], (row[1], row[2], row[3])) for row in rows)
-        return taken
-
     def transaction(self) -> transaction:
         """Group statements in one transaction, once stored versions are committed."""
         self.wait_for_versions()
@@ -568,11 +361,6 @@ _FORGET_OUTCOMES = (
 )
 
 
-def _chunks(items: list[str] | list[int], size: int) -> Iterator[list[str] | list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _package(row: sqlite3.Row) -> PackageRecord:
     return PackageRecord(
         row["package_id"],
@@ -583,19 +371,6 @@ def _package(row: sqlite3.Row) -> PackageRecord:
         row["source_file"],
         row["state"],
     )
-
-
-def _json_array(values: Iterable[str] | Iterable[int]) -> str:
-    """Return values as the JSON array text that ``json_each`` reads.
-
-    Each value is listed once, so that a query may join ``json_each`` to a
-    table (``FROM json_each(?) AS j CROSS JOIN t ON t.key = j.value``) and
-    get each row once. That form probes the table's index once per value.
-    ``WHERE key IN (SELECT value FROM json_each(?))`` first builds a
-    temporary index of the values: 0.16 s for 100,000 refs against 0.015 s
-    with an empty table. CROSS JOIN keeps ``json_each`` the outer loop.
-    """
-    return jsonio.dumps(list(dict.fromkeys(values))).decode()
 
 
 _VERSION_COLUMNS = (
@@ -654,8 +429,3 @@ def _report(row: sqlite3.Row) -> OrderReport:
         rollup=False,
         recheck=bool(recheck),
     )
-
-
-def outcome_row(report: OrderReport) -> OutcomeRow:
-    """Return the outcome of a report as ``update_outcome_rows`` takes it."""
-    return (report.status, report.deal_id, report.message, report.recheck, report.ref)

@@ -12,8 +12,9 @@ from exchange.orders.batch_log import encode_results, record_logged_batches
 from exchange.orders.port import UpdateFailure
 from exchange.orders.reports import ReportBook
 from exchange.state.db import connect, migrate
+from exchange.state.orders_records import DealState, PackageRecord
 from exchange.state.orders_schema import MIGRATIONS
-from exchange.state.orders_store import DealState, OrdersStore, PackageRecord
+from exchange.state.orders_store import OrdersStore
 
 
 def test_remember_sent_replaces_read_values(tmp_path: Path) -> None:

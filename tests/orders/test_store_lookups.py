@@ -12,12 +12,8 @@ import pytest
 from exchange.contract.enums import PaymentStatus
 from exchange.errors import StateError
 from exchange.state.db import connect
-from exchange.state.orders_store import (
-    DealState,
-    OrdersStore,
-    PackageRecord,
-    VersionValues,
-)
+from exchange.state.orders_records import DealState, PackageRecord, VersionValues
+from exchange.state.orders_store import OrdersStore
 
 RECORD = PackageRecord("p-1", "0" * 64, "orders", "TMS", 7, "orders_TMS_7.json", "")
 
