@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from itertools import groupby, repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from exchange import jsonio
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
 KEY_TYPES: tuple[str, ...] = (
     "order_number",
@@ -95,19 +95,31 @@ def parse_keys(loaded: Any) -> KeyPairs | Any:
     return loaded
 
 
-def order_keys(results: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+class OrderResult(Protocol):
+    """One per-order result of an orders receipt, as the journal reads it."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def document_number(self) -> str: ...
+    @property
+    def deal_id(self) -> int | None: ...
+
+
+def order_keys(results: Sequence[OrderResult]) -> list[tuple[str, str]]:
     """Return the search keys of an orders receipt's per-order results.
 
-    Each result may carry ``number``, ``document_number``, ``deal_id`` and
-    ``ref``, as in an ``orders_receipt``.
+    Empty numbers and missing deals give no key. The keys are listed type by
+    type, the order in which the journal groups them fastest.
     """
-    keys: list[tuple[str, str]] = []
-    for result in results:
-        keys.extend(
-            (key_type, str(result[name]))
-            for name, key_type in _ORDER_FIELDS
-            if result.get(name) not in (None, "")
-        )
+    keys = [("order_ref", result.ref) for result in results]
+    keys.extend(("order_number", r.number) for r in results if r.number)
+    keys.extend(
+        ("document_number", r.document_number) for r in results if r.document_number
+    )
+    keys.extend(("deal_id", str(r.deal_id)) for r in results if r.deal_id is not None)
     return keys
 
 
@@ -153,10 +165,3 @@ def _stripped_lower(value: str) -> str:
 
 
 _LOWER_CASE_TYPES = frozenset({"order_ref", "package_id"})
-
-_ORDER_FIELDS = (
-    ("number", "order_number"),
-    ("document_number", "document_number"),
-    ("deal_id", "deal_id"),
-    ("ref", "order_ref"),
-)

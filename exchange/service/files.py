@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from exchange import jsonio
+from exchange.archive import order_keys
 from exchange.archive.entry import JournalEntry
 from exchange.contract.enums import OrderStatus, PackageKind
 from exchange.contract.load import LoadedFile, load_package
@@ -33,12 +33,12 @@ from exchange.errors import EXIT_ATTENTION, EXIT_OK, EXIT_UNAVAILABLE
 from exchange.logs import escape_control
 from exchange.orders.apply import OrdersResult, apply_orders
 from exchange.orders.port import DealPort
-from exchange.orders.reports import ReceiptRow, decode_row
+from exchange.orders.reports import ReceiptRow
 from exchange.outbox.documents import orders_receipt_body, rejection_body
+from exchange.service.followups import write_followups
 from exchange.service.runtime import Runtime
 from exchange.state.db import paused_gc
 from exchange.state.orders_records import PackageRecord
-from exchange.state.orders_store import OrdersStore
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class FileProcessor:
             counts=counts,
             # The journal keeps its own JSON copy of the receipt's results.
             details=body["results"],
-            keys=_order_keys(result.rows),
+            keys=order_keys(result.rows),
         )
         with store.transaction():
             store.set_package_state(record.package_id, "archived")
@@ -269,52 +269,8 @@ class FileProcessor:
         return self._reject(loaded, data, datetime.now(UTC), loaded.problems)
 
     def write_followups(self) -> tuple[int, int]:
-        """Compose the queued follow-up receipts, one per earlier package.
-
-        Each receipt is queued in the transaction that deletes its rows from
-        the follow-up queue. Returns how many receipts were composed and how
-        many of their rows have status error.
-        """
-        store = self.runtime.orders
-        grouped: dict[str, list[tuple[int, ReceiptRow]]] = {}
-        for seq, package_id, data in store.queued_followups():
-            grouped.setdefault(package_id, []).append((seq, decode_row(data)))
-        receipts = errors = 0
-        for package_id, queued in sorted(grouped.items()):
-            seqs = [seq for seq, _ in queued]
-            rows = [row for _, row in queued]
-            record = store.package(package_id)
-            if record is None:
-                log.warning(
-                    "dropped %d follow-up rows for unknown package %s",
-                    len(rows),
-                    package_id,
-                )
-                with store.transaction():
-                    store.drop_followups(seqs)
-                continue
-            body = orders_receipt_body(
-                in_reply_to=package_id,
-                source_file=record.source_file,
-                sha256=record.sha256,
-                outcome="applied",
-                rows=rows,
-            )
-            self.runtime.outbox.compose(
-                "orders_receipt",
-                body,
-                in_reply_to=package_id,
-                keys=_order_keys(rows),
-                record=partial(_drop_followups, store, seqs),
-            )
-            receipts += 1
-            errors += sum(1 for row in rows if row.status == OrderStatus.ERROR)
-            log.info(
-                "follow-up receipt for %s (orders whose status changed: %d)",
-                record.source_file,
-                len(rows),
-            )
-        return receipts, errors
+        """Compose the queued follow-up receipts (``followups.write_followups``)."""
+        return write_followups(self.runtime)
 
     def _duplicate(
         self, loaded: LoadedFile, data: bytes, received: datetime
@@ -545,24 +501,6 @@ def unreadable(data: bytes, name: str, exc: Exception) -> LoadedFile:
         errors_total=1,
         order_problems=[],
     )
-
-
-def _order_keys(rows: list[ReceiptRow]) -> list[tuple[str, str]]:
-    # Listed type by type, which the journal groups fastest.
-    keys = [("order_ref", row.ref) for row in rows]
-    keys.extend(("order_number", row.number) for row in rows if row.number)
-    keys.extend(
-        ("document_number", row.document_number) for row in rows if row.document_number
-    )
-    keys.extend(
-        ("deal_id", str(row.deal_id)) for row in rows if row.deal_id is not None
-    )
-    return keys
-
-
-def _drop_followups(store: OrdersStore, seqs: list[int], _: object) -> None:
-    """Delete follow-up rows, as their receipt is queued (``Outbox.compose``)."""
-    store.drop_followups(seqs)
 
 
 def _exit_code(result: OrdersResult, followup_errors: int) -> int:
