@@ -30,6 +30,21 @@ def escape_control(text: str) -> str:
     return "".join(_escape_char(char) if _is_unsafe(char) else char for char in text)
 
 
+def utf8_name(name: str) -> str:
+    """Return ``name`` with each surrogate escape percent-encoded as ``%XX``.
+
+    Python decodes a file name that is not UTF-8 with surrogate escapes,
+    which neither JSON nor SQLite text can carry. The rest of the name is
+    kept as it is.
+    """
+    if name.isascii():
+        return name
+    return "".join(
+        _escape_char(char) if unicodedata.category(char) == "Cs" else char
+        for char in name
+    )
+
+
 def base_name(name: str) -> str:
     """Return the last component of ``name``, splitting on ``/`` and ``\\``."""
     return _SEPARATORS.split(name)[-1]

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from exchange import jsonio
+from exchange.archive.names import utf8_name
 from exchange.contract.load import ContractSettings, LoadedFile, load_file
 from exchange.errors import EXIT_ATTENTION, EXIT_OK
 from exchange.logs import escape_line
@@ -116,7 +117,7 @@ def _as_document(results: list[LoadedFile]) -> dict[str, Any]:
 def _file_document(result: LoadedFile) -> dict[str, Any]:
     envelope = result.envelope
     return {
-        "file": result.source_name,
+        "file": utf8_name(result.source_name),
         "size": result.size,
         "sha256": result.sha256,
         "kind": envelope.kind if envelope else None,

@@ -21,6 +21,8 @@ from typing import Any
 from exchange import jsonio
 from exchange.archive import order_keys
 from exchange.archive.entry import JournalEntry
+from exchange.archive.names import escape_control as escape_name
+from exchange.archive.names import utf8_name
 from exchange.contract.enums import OrderStatus, PackageKind
 from exchange.contract.load import LoadedFile, load_package
 from exchange.contract.models import (
@@ -68,7 +70,12 @@ class FileProcessor:
     def process(
         self, name: str, data: bytes, received_at: datetime | None = None
     ) -> FileOutcome:
-        """Process the bytes of one file named ``name`` as received."""
+        """Process the bytes of one file named ``name`` as received.
+
+        A name that is not UTF-8 is taken with its other bytes as ``%XX``
+        (``utf8_name``): receipts, the journal and the state store it so.
+        """
+        name = utf8_name(name)
         # A large package builds hundreds of thousands of long-lived objects
         # (models, rows, keys), and each full collection would walk them all.
         with paused_gc():
@@ -265,7 +272,7 @@ class FileProcessor:
 
     def set_aside(self, name: str, data: bytes, exc: Exception) -> FileOutcome:
         """Reject a file whose processing failed with an unexpected error."""
-        loaded = unreadable(data, name, exc)
+        loaded = unreadable(data, utf8_name(name), exc)
         return self._reject(loaded, data, datetime.now(UTC), loaded.problems)
 
     def write_followups(self) -> tuple[int, int]:
@@ -375,6 +382,7 @@ class FileProcessor:
         )
         reply = self.runtime.outbox.compose("rejection", body, in_reply_to="")
         self.runtime.outbox.deliver()
+        journal_name = escape_name(loaded.source_name)
         self._archive(
             loaded,
             data,
@@ -382,7 +390,8 @@ class FileProcessor:
             "rejected",
             reply.name,
             reply.data,
-            errors=[problem.describe(loaded.source_name) for problem in problems],
+            # Named as the journal names the file, control characters as %XX.
+            errors=[problem.describe(journal_name) for problem in problems],
         )
         for problem in problems[:5]:
             log.error("%s", escape_control(problem.describe(loaded.source_name)))
