@@ -128,6 +128,12 @@ def apply_orders(
         outcomes = _keep_confirmed(store, record.package_id, outcomes)
 
     sub_reports: list[OrderReport] = []
+    # The deals of orders not applied, as last reported for their stored
+    # versions: a receipt row names its deal whenever the deal is known.
+    not_applied = [orders[index].ref for index in (*errors, *older)]
+    known_deals = {
+        ref: report.deal_id for ref, report in store.reports(not_applied).items()
+    }
     rows = receipt_rows(
         orders,
         errors,
@@ -137,6 +143,7 @@ def apply_orders(
         scope.numbers,
         outcomes,
         sub_reports,
+        known_deals,
     )
     own = {order.ref for order in orders}
     rows.extend(

@@ -25,11 +25,14 @@ def receipt_rows(
     numbers: Mapping[str, str],
     outcomes: Mapping[str, TopOutcome],
     sub_reports: list[OrderReport],
+    known_deals: Mapping[str, int | None],
 ) -> list[ReceiptRow]:
     """Return one receipt row per order of the package, in package order.
 
     Sub-orders get their report (status ``suborder``, pending or error) in
     ``sub_reports``; top-level reports were stored as their outcomes came.
+    ``known_deals`` gives the deal last reported for orders that are not
+    applied (in error, or older than stored), whose rows name it too.
     """
     rows: list[ReceiptRow] = []
     append = rows.append
@@ -37,7 +40,8 @@ def receipt_rows(
         ref = order.ref
         document_number = order.document_number or ""
         if index in errors or index in older:
-            status, deal_id, message = _not_applied(index, errors, older)
+            status, message = _not_applied(index, errors, older)
+            deal_id = known_deals.get(ref)
         elif order.parent_ref is None:
             outcome = outcomes.get(ref)
             if outcome is None:
@@ -72,14 +76,13 @@ def receipt_rows(
 
 def _not_applied(
     index: int, errors: Mapping[int, list[str]], older: Mapping[int, StoredOrder]
-) -> tuple[OrderStatus, None, str]:
-    """Return the outcome of an order in error or older than the stored one."""
+) -> tuple[OrderStatus, str]:
+    """Return the status and message of an order in error or older than stored."""
     if index in errors:
-        return OrderStatus.ERROR, None, "; ".join(errors[index])
+        return OrderStatus.ERROR, "; ".join(errors[index])
     current = older[index]
     return (
         OrderStatus.IGNORED,
-        None,
         (
             f"a newer version of this order (package {current.sender} "
             f"no. {current.package_number}) is already applied"

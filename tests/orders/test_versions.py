@@ -42,6 +42,8 @@ def test_lower_package_number_ignored(
     rows = rows_by_number(service.receipts()[-1])
     assert rows["A"]["status"] == "ignored"
     assert "no. 2" in rows["A"]["message"]
+    # The deal that the newer version updated is known, so the row names it.
+    assert rows["A"]["deal_id"] == 201
     assert rows["B"]["status"] == "updated"
     assert service.deal(201) == (FULLY_PAID, None)
     assert service.deal(202) == (PARTLY_PAID, None)
@@ -174,6 +176,9 @@ def test_older_suborder_version_ignored(
     service.put(package(2, [order("S", parent="P", status="НеОплачен")]))
     service.run()
 
-    assert rows_by_number(service.receipts()[-1])["S"]["status"] == "ignored"
+    row = rows_by_number(service.receipts()[-1])["S"]
+    assert row["status"] == "ignored"
+    # A sub-order's deal is its top's.
+    assert row["deal_id"] == 201
     assert service.deal(201) == (FULLY_PAID, "2026-11-09")
     assert service.update_calls() == updates_before
