@@ -81,11 +81,26 @@ def _diagnose(data: bytes, error: jsonio.JSONDecodeError) -> Problem:
         )
     line, column = _line_and_column(text, error.pos)
     snippet = shorten(text.split("\n")[line - 1].strip(), 60)
-    message = (
-        f"file is not valid JSON: {error.msg} at line {line}, column {column}; "
-        "check that the file was written completely with ЗаписатьJSON()"
-    )
+    if error.msg == _NUMBER_OVERFLOW:
+        message = (
+            f"file has a number too large to read at line {line}, column {column}; "
+            f"every number of the exchange format is at most {MAX_EXACT_INTEGER}, "
+            "so correct the value that 1C wrote there"
+        )
+    else:
+        message = (
+            f"file is not valid JSON: {error.msg} at line {line}, column {column}; "
+            "check that the file was written completely with ЗаписатьJSON()"
+        )
     return Problem("", snippet, message)
+
+
+# orjson's message for a number beyond the range of a double, such as 1e999
+# or an integer of 400 digits.
+_NUMBER_OVERFLOW = "number is infinity when parsed as double"
+
+MAX_EXACT_INTEGER = 2**53 - 1
+"""The largest integer exact as a double, the form many JSON readers use."""
 
 
 def _encoding_problem(data: bytes, error: UnicodeDecodeError) -> Problem:

@@ -45,3 +45,19 @@ def _with_number(document: dict[str, object], number: int) -> bytes:
     document = dict(document, number=0)
     text = orjson.dumps(document).decode()
     return text.replace('"number":0', f'"number":{number}', 1).encode()
+
+
+@pytest.mark.parametrize("number", ["1" + "0" * 400, "1e999", "-1e999"])
+def test_number_beyond_double_names_limit(number: str) -> None:
+    """A number too large for a double is rejected with the limit, not as bad JSON."""
+    data = _with_number(orders_package(order()), 0).replace(
+        b'"number":0', b'"number":' + number.encode(), 1
+    )
+
+    result = load_package(data, "orders.json")
+
+    assert len(result.problems) == 1
+    message = result.problems[0].message
+    assert "line 1, column" in message
+    assert f"at most {MAXIMUM}" in message
+    assert "not valid JSON" not in message
