@@ -46,7 +46,11 @@ class BatchedSource:
         self.waiting = bool(result.waiting)
         if self.progress is not None:
             self.progress.plan(result.ready)
-        return PollResult(ready=result.ready[: self.batch_size], waiting=result.waiting)
+        return PollResult(
+            ready=result.ready[: self.batch_size],
+            waiting=result.waiting,
+            ignored=result.ignored,
+        )
 
     def read(self, item: IncomingFile) -> bytes:
         """Return the bytes of ``item`` from the inner source."""

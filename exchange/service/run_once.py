@@ -25,6 +25,7 @@ from exchange.service.files import FileOutcome, FileProcessor, PortFactory
 from exchange.service.ordering import application_order
 from exchange.service.runtime import Runtime
 from exchange.transport import wait_settled
+from exchange.transport.names import READY_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def process_inbox(
         return
     report.waiting = list(polled.waiting)
     _log_waiting(polled.waiting)
+    _log_ignored(polled.ignored)
     processor = FileProcessor(runtime, provider)
     ready = polled.ready
     if runtime.settings.inbox.source == "local":
@@ -137,6 +139,31 @@ def _log_waiting(names: list[str]) -> None:
         )
     _announced_waiting.intersection_update(names)
     _announced_waiting.update(names)
+
+
+_announced_ignored: set[str] = set()
+
+
+def _log_ignored(names: list[str]) -> None:
+    """Warn once about each name left alone that looks meant for the service."""
+    for name in names:
+        if name in _announced_ignored:
+            continue
+        if name.lower().endswith(READY_SUFFIX):
+            log.warning(
+                "%s has no file %s beside it; the marker is left alone until "
+                "that file arrives",
+                escape_control(name),
+                escape_control(name[: -len(READY_SUFFIX)]),
+            )
+        else:
+            log.warning(
+                "%s is not taken: a name that starts with a dot marks a file "
+                "still being written; rename it without the dot",
+                escape_control(name),
+            )
+    _announced_ignored.intersection_update(names)
+    _announced_ignored.update(names)
 
 
 def retry_pending(runtime: Runtime, provider: PortFactory, report: RunReport) -> None:

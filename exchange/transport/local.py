@@ -14,6 +14,7 @@ from exchange.transport.atomic import write_atomic
 from exchange.transport.names import (
     READY_SUFFIX,
     check_target_name,
+    ignored_names,
     is_package_name,
     processing_order,
     ready_marker_name,
@@ -75,7 +76,7 @@ class LocalInbox:
         self._tracker.keep_only(files)
         ready.sort(key=processing_order)
         waiting.sort()
-        return PollResult(ready=ready, waiting=waiting)
+        return PollResult(ready=ready, waiting=waiting, ignored=ignored_names(files))
 
     def wait_settled(self, max_seconds: float | None = None) -> PollResult:
         """Poll until nothing is still being written, at most ``max_seconds``.

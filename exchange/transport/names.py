@@ -7,6 +7,8 @@ import secrets
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Container
+
     from exchange.transport.source import IncomingFile
 
 PACKAGE_SUFFIX = ".json"
@@ -22,6 +24,28 @@ _SUGGESTED_NAME = re.compile(
 def is_package_name(name: str) -> bool:
     """Return whether ``name`` is an exchange file: ``*.json``, not hidden."""
     return not name.startswith(".") and name.lower().endswith(PACKAGE_SUFFIX)
+
+
+def ignored_names(names: Collection[str], claimed: Container[str] = ()) -> list[str]:
+    """Return the inbox names that look meant for the service but are left alone.
+
+    These are ``*.json`` files whose name starts with a dot, which marks a
+    temporary name, and ``.ready`` markers without their file. Markers of
+    ``claimed`` files are not listed: an SFTP inbox moves a claimed file
+    away and removes its marker only when the file is finished.
+    """
+    present = {name.lower() for name in names}
+    ignored = []
+    for name in names:
+        lowered = name.lower()
+        if name.startswith("."):
+            if lowered.endswith(PACKAGE_SUFFIX):
+                ignored.append(name)
+        elif lowered.endswith(READY_SUFFIX):
+            package = name[: -len(READY_SUFFIX)]
+            if package.lower() not in present and package not in claimed:
+                ignored.append(name)
+    return sorted(ignored)
 
 
 def ready_marker_name(name: str) -> str:

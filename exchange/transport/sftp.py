@@ -17,6 +17,7 @@ from exchange.errors import TransportError
 from exchange.transport.names import (
     READY_SUFFIX,
     check_target_name,
+    ignored_names,
     is_package_name,
     processing_order,
     ready_marker_name,
@@ -82,9 +83,9 @@ class SftpInbox:
         entries = self.connection.run(
             lambda sftp: _list(sftp, self.settings.inbox), description="inbox listing"
         )
-        waiting = self._claim_complete(entries)
+        waiting, ignored = self._claim_complete(entries)
         ready = sorted(self._claimed.values(), key=processing_order)
-        return PollResult(ready=ready, waiting=sorted(waiting))
+        return PollResult(ready=ready, waiting=sorted(waiting), ignored=ignored)
 
     def wait_settled(self, max_seconds: float | None = None) -> PollResult:
         """Poll until nothing is still being written, at most ``max_seconds``."""
@@ -125,7 +126,10 @@ class SftpInbox:
         """Close the connection."""
         self.connection.close()
 
-    def _claim_complete(self, entries: list[RemoteEntry]) -> list[str]:
+    def _claim_complete(
+        self, entries: list[RemoteEntry]
+    ) -> tuple[list[str], list[str]]:
+        """Claim the complete files; return the names waiting and those ignored."""
         names = {}
         for entry in entries:
             name = entry.name
@@ -150,7 +154,7 @@ class SftpInbox:
             else:
                 waiting.append(name)
         self._tracker.keep_only(names)
-        return waiting
+        return waiting, ignored_names(names, claimed=self._claimed)
 
     def _claim(self, sftp: ByteNameSFTPClient, name: str) -> None:
         source = posixpath.join(self.settings.inbox, name)

@@ -26,10 +26,15 @@ class IncomingFile:
 
 @dataclass(frozen=True)
 class PollResult:
-    """Outcome of one poll: complete files and names still being written."""
+    """Outcome of one poll: complete files and names still being written.
+
+    ``ignored`` lists names left alone that look meant for the service
+    (``names.ignored_names``), so that they can be logged.
+    """
 
     ready: list[IncomingFile] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
 
 class Source(Protocol):

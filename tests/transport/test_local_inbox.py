@@ -106,6 +106,7 @@ def test_marker_without_file_ignored(tmp_path: Path) -> None:
 
     assert result.ready == []
     assert result.waiting == []
+    assert result.ignored == ["orders_A_9.json.ready"]
 
 
 def test_zero_byte_needs_full_settle(tmp_path: Path) -> None:
@@ -140,6 +141,8 @@ def test_ignores_other_names(tmp_path: Path) -> None:
 
     assert [item.name for item in result.ready] == ["ORDERS_A_6.JSON"]
     assert result.waiting == []
+    # Listed to be logged: a hidden exchange file and a marker without its file.
+    assert result.ignored == [".orders_A_1.json", "orders_A_5.json.ready"]
 
 
 def test_order_by_sender_and_number(tmp_path: Path) -> None:

@@ -48,6 +48,11 @@ def test_marker_claims_into_processing(
     assert (server.root / "inbox" / "processing" / HOST / "orders_A_1.json").exists()
     assert not (server.root / "inbox" / "orders_A_1.json").exists()
     assert inbox.read(result.ready[0]) == b'{"a": 1}'
+    # The marker of a claimed file stays until the file is finished.
+    assert inbox.poll().ignored == []
+    (server.root / "inbox" / ".orders_A_2.json").write_bytes(b"{}")
+    (server.root / "inbox" / "orders_A_3.json.ready").write_bytes(b"")
+    assert inbox.poll().ignored == [".orders_A_2.json", "orders_A_3.json.ready"]
     inbox.close()
 
 
