@@ -459,12 +459,14 @@ def orders_receipt(
     ) -> dict[str, Any]:
         return result_row(by_number[number], status, deal_id, message)
 
-    def rolled_up(number: str, deal_id: int, document_number: str) -> dict[str, Any]:
+    def rolled_up(number: str, deal_id: int, top: str) -> dict[str, Any]:
+        document_number = by_number[top]["document_number"]
         return row(
             number,
             "suborder",
             deal_id,
-            f"rolled up into the order with Номер документа {document_number}: updated",
+            f"rolled up into order {top} (Номер документа {document_number}): "
+            "updated",
         )
 
     results = [
@@ -474,7 +476,7 @@ def orders_receipt(
             "ТЛ00-000322",
             "suborder",
             102,
-            "marked for deletion, so left out of the rollup of ТЛ00-000122",
+            "marked for deletion, so left out of the rollup of order ТЛ00-000122",
         ),
         row("ТЛ00-000125", "updated", 105),
         row(
@@ -493,33 +495,33 @@ def orders_receipt(
             "order is checked again on the next run",
         ),
         row("ТЛ00-000123", "updated", 103),
-        rolled_up("ТЛ00-000341", 103, "ТЛ-000103"),
-        rolled_up("ТЛ00-000342", 103, "ТЛ-000103"),
+        rolled_up("ТЛ00-000341", 103, "ТЛ00-000123"),
+        rolled_up("ТЛ00-000342", 103, "ТЛ00-000123"),
         row("ТЛ00-000124", "updated", 104),
-        rolled_up("ТЛ00-000343", 104, "ТЛ-000104"),
-        rolled_up("ТЛ00-000344", 104, "ТЛ-000104"),
+        rolled_up("ТЛ00-000343", 104, "ТЛ00-000124"),
+        rolled_up("ТЛ00-000344", 104, "ТЛ00-000124"),
         row(
             "ТЛ00-000345",
             "suborder",
             104,
-            "marked for deletion, so left out of the rollup of ТЛ00-000124",
+            "marked for deletion, so left out of the rollup of order ТЛ00-000124",
         ),
         row("ТЛ00-000128", "updated", 108),
-        rolled_up("ТЛ00-000381", 108, "ТЛ-000108"),
-        rolled_up("ТЛ00-000391", 108, "ТЛ-000108"),
-        rolled_up("ТЛ00-000392", 108, "ТЛ-000108"),
+        rolled_up("ТЛ00-000381", 108, "ТЛ00-000128"),
+        rolled_up("ТЛ00-000391", 108, "ТЛ00-000128"),
+        rolled_up("ТЛ00-000392", 108, "ТЛ00-000128"),
         row(
             "ТЛ00-000382",
             "suborder",
             108,
-            "not posted, so left out of the rollup of ТЛ00-000128",
+            "not posted, so left out of the rollup of order ТЛ00-000128",
         ),
         row(
             "ТЛ00-000393",
             "suborder",
             108,
             "its parent ТЛ00-000382 is not posted, so it is left out of the rollup "
-            "of ТЛ00-000128",
+            "of order ТЛ00-000128",
         ),
         row("ТЛ00-000129", "unchanged", 109),
         row(

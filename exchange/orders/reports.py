@@ -226,7 +226,8 @@ def suborder_message(
         if excluded.ref == ref:
             parent = excluded.parent_ref or ""
             return (
-                f"{reason}, so left out of the rollup of {numbers.get(parent, parent)}"
+                f"{reason}, so left out of the rollup of order "
+                f"{numbers.get(parent, parent)}"
             )
         order = tree.get(ref)
         relation = (
@@ -238,12 +239,16 @@ def suborder_message(
         above = excluded.parent_ref or ""
         return (
             f"{relation} {number} is {reason}, so it is left out of the rollup "
-            f"of {numbers.get(above, above)}"
+            f"of order {numbers.get(above, above)}"
         )
     top = tree.top_of(ref)
     top_facts = tree.get(top) if top is not None else None
     top_number = top_facts.document_number if top_facts is not None else None
-    message = f"rolled up into the order with Номер документа {top_number or '(empty)'}"
+    top_name = numbers.get(top, top) if top is not None else "(unknown)"
+    message = (
+        f"rolled up into order {top_name} "
+        f"(Номер документа {top_number or '(empty)'})"
+    )
     if outcome is not None:
         message += f": {outcome.status.value}"
     return message
