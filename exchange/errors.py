@@ -49,5 +49,13 @@ class TransportError(ExchangeError):
     exit_code = EXIT_UNAVAILABLE
 
 
+class InterruptedPackageError(ExchangeError):
+    """A file failed after its package was stored; the next run resumes it.
+
+    The file stays in the inbox instead of getting a rejection, because some
+    of its orders may already have changed their deals.
+    """
+
+
 class ArchiveError(ExchangeError):
     """The archive or its journal is inconsistent."""

@@ -246,8 +246,7 @@ def suborder_message(
     top_number = top_facts.document_number if top_facts is not None else None
     top_name = numbers.get(top, top) if top is not None else "(unknown)"
     message = (
-        f"rolled up into order {top_name} "
-        f"(Номер документа {top_number or '(empty)'})"
+        f"rolled up into order {top_name} (Номер документа {top_number or '(empty)'})"
     )
     if outcome is not None:
         message += f": {outcome.status.value}"

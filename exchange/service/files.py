@@ -31,7 +31,13 @@ from exchange.contract.models import (
     OrdersPackage,
 )
 from exchange.contract.problems import Problem
-from exchange.errors import EXIT_ATTENTION, EXIT_OK, EXIT_UNAVAILABLE
+from exchange.errors import (
+    EXIT_ATTENTION,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    ExchangeError,
+    InterruptedPackageError,
+)
 from exchange.logs import escape_control
 from exchange.orders.apply import OrdersResult, apply_orders
 from exchange.orders.port import DealPort
@@ -150,6 +156,31 @@ class FileProcessor:
     # Orders
 
     def _orders(
+        self,
+        loaded: LoadedFile,
+        package: OrdersPackage,
+        record: PackageRecord,
+        data: bytes,
+        received: datetime,
+    ) -> FileOutcome:
+        try:
+            return self._apply_orders(loaded, package, record, data, received)
+        except ExchangeError:
+            raise
+        except Exception as exc:
+            if self.runtime.orders.package(record.package_id) is None:
+                # Nothing was stored, so the caller sets the file aside.
+                raise
+            log.exception(
+                "applying %s failed unexpectedly", escape_control(record.source_file)
+            )
+            raise InterruptedPackageError(
+                f"applying {record.source_file} failed after its orders were stored "
+                f"({type(exc).__name__}); the file stays in the inbox, and the next "
+                "run applies it again from where it stopped"
+            ) from exc
+
+    def _apply_orders(
         self,
         loaded: LoadedFile,
         package: OrdersPackage,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from exchange.emulator import Emulator
-from exchange.orders import evaluate
+from exchange.orders import apply, evaluate
 from exchange.orders.bitrix_port import BitrixDealPort
 from exchange.orders.port import BatchCallback, PlannedUpdate, UpdateFailure
 from exchange.service.files import FileProcessor
@@ -451,3 +451,34 @@ def test_pending_rollup_row_followed_up(
     ]
     assert followup["count"] == 1
     assert service.deal(201)[0] == PARTLY_PAID
+
+
+def test_failure_after_staging_resumes_file(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A bug met after the versions are stored keeps the file, with no rejection."""
+    service = exchange_factory(small_portal({201: "ТЛ-201"}))
+    name = service.put(package(1, [order("A", "ТЛ-201", status="ОплаченПолностью")]))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(apply, "receipt_rows", broken)
+        report = service.run()
+
+    assert report.exit_code == 1
+    assert any("failed after its orders were stored" in p for p in report.problems)
+    assert service.new_receipts() == []
+    assert (service.inbox / name).exists()
+    # The deal was updated before the failure.
+    assert service.deal(201) == (FULLY_PAID, None)
+    assert service.update_calls() == 1
+
+    report = service.run()
+
+    assert report.exit_code == 0
+    (receipt,) = service.new_receipts()
+    assert rows_by_number(receipt)["A"]["status"] == "updated"
+    assert not (service.inbox / name).exists()
+    assert service.update_calls() == 1
