@@ -279,7 +279,7 @@ class StepTimes:
         (
             "archive and journal the incoming file",
             "exchange.service.files",
-            "FileProcessor._archive",
+            "archive_file",
         ),
     )
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from exchange.logs import escape_line
-from exchange.service.files import FileOutcome
+from exchange.service.file_endings import FileOutcome
 from exchange.service.run_once import RunReport
 
 PIPE_WIDTH = 240

@@ -23,7 +23,8 @@ from exchange.config import Settings
 from exchange.errors import ConfigError
 from exchange.logs import dry_run_logging
 from exchange.orders.bitrix_port import DryRunDealPort
-from exchange.service.files import FileOutcome, FileProcessor
+from exchange.service.file_endings import FileOutcome
+from exchange.service.files import FileProcessor
 from exchange.service.runtime import Runtime
 from exchange.transport import LocalInbox
 

@@ -10,20 +10,16 @@ the inbox.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from exchange import jsonio
 from exchange.archive import order_keys
-from exchange.archive.entry import JournalEntry
-from exchange.archive.names import escape_control as escape_name
 from exchange.archive.names import utf8_name
-from exchange.contract.enums import OrderStatus, PackageKind
+from exchange.contract.enums import OrderStatus
 from exchange.contract.load import LoadedFile, load_package
 from exchange.contract.models import (
     CounterpartiesReceiptPackage,
@@ -41,8 +37,14 @@ from exchange.errors import (
 from exchange.logs import escape_control
 from exchange.orders.apply import OrdersResult, apply_orders
 from exchange.orders.port import DealPort
-from exchange.orders.reports import ReceiptRow
-from exchange.outbox.documents import orders_receipt_body, rejection_body
+from exchange.outbox.documents import orders_receipt_body
+from exchange.service.file_endings import (
+    FileOutcome,
+    answer_duplicate,
+    archive_file,
+    reject_file,
+    unreadable,
+)
 from exchange.service.followups import write_followups
 from exchange.service.runtime import Runtime
 from exchange.state.db import paused_gc
@@ -51,19 +53,6 @@ from exchange.state.orders_records import PackageRecord
 log = logging.getLogger(__name__)
 
 PortFactory = Callable[[], DealPort]
-
-
-@dataclass
-class FileOutcome:
-    """Outcome of one incoming file: applied, duplicate or rejected, and counts."""
-
-    name: str
-    outcome: str
-    kind: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
-    exit_code: int = EXIT_OK
-    rows: list[ReceiptRow] = field(default_factory=list)
-    reply: str = ""
 
 
 class FileProcessor:
@@ -97,14 +86,15 @@ class FileProcessor:
             log.exception("reading %s failed unexpectedly", escape_control(name))
             loaded = unreadable(data, name, exc)
         if loaded.problems:
-            return self._reject(loaded, data, received, loaded.problems)
+            return reject_file(self.runtime, loaded, data, received, loaded.problems)
         envelope = loaded.package
         if envelope is None:
             raise ValueError(f"{name}: a file without problems must have a package")
         store = self.runtime.orders
         existing = store.package(envelope.package_id)
         if existing is not None and existing.sha256 != loaded.sha256:
-            return self._reject(
+            return reject_file(
+                self.runtime,
                 loaded,
                 data,
                 received,
@@ -118,13 +108,14 @@ class FileProcessor:
                 ],
             )
         if existing is not None and existing.state == "archived":
-            return self._duplicate(loaded, data, received)
+            return answer_duplicate(self.runtime, loaded, data, received)
         if existing is not None and existing.state == "answered":
             return self._finish_answered(loaded, existing, data, received)
         if existing is None:
             used = store.package_by_number(envelope.sender, envelope.number)
             if used is not None:
-                return self._reject(
+                return reject_file(
+                    self.runtime,
                     loaded,
                     data,
                     received,
@@ -220,7 +211,8 @@ class FileProcessor:
             status.value: count
             for status, count in Counter(row.status for row in result.rows).items()
         }
-        self._archive(
+        archive_file(
+            self.runtime,
             loaded,
             data,
             received,
@@ -273,7 +265,8 @@ class FileProcessor:
         if reply is not None:
             rows = list(jsonio.loads(reply.data).get("results", []))
         counts = dict(Counter(str(row.get("status", "")) for row in rows))
-        self._archive(
+        archive_file(
+            self.runtime,
             loaded,
             data,
             received,
@@ -304,42 +297,13 @@ class FileProcessor:
     def set_aside(self, name: str, data: bytes, exc: Exception) -> FileOutcome:
         """Reject a file whose processing failed with an unexpected error."""
         loaded = unreadable(data, utf8_name(name), exc)
-        return self._reject(loaded, data, datetime.now(UTC), loaded.problems)
+        return reject_file(
+            self.runtime, loaded, data, datetime.now(UTC), loaded.problems
+        )
 
     def write_followups(self) -> tuple[int, int]:
         """Compose the queued follow-up receipts (``followups.write_followups``)."""
         return write_followups(self.runtime)
-
-    def _duplicate(
-        self, loaded: LoadedFile, data: bytes, received: datetime
-    ) -> FileOutcome:
-        envelope = loaded.package
-        if envelope is None:
-            raise ValueError("a duplicate must have a package")
-        reply_name = ""
-        reply_data = b""
-        if envelope.kind == PackageKind.ORDERS:
-            body = orders_receipt_body(
-                in_reply_to=envelope.package_id,
-                source_file=loaded.source_name,
-                sha256=loaded.sha256,
-                outcome="duplicate",
-                rows=[],
-            )
-            reply = self.runtime.outbox.compose(
-                "orders_receipt", body, in_reply_to=envelope.package_id
-            )
-            self.runtime.outbox.deliver()
-            reply_name, reply_data = reply.name, reply.data
-        self._archive(loaded, data, received, "duplicate", reply_name, reply_data)
-        log.info(
-            "%s is a duplicate of package %s, already applied; not applied again",
-            escape_control(loaded.source_name),
-            envelope.package_id,
-        )
-        return FileOutcome(
-            loaded.source_name, "duplicate", str(envelope.kind), reply=reply_name
-        )
 
     # Catalogs and receipts from 1C
 
@@ -368,7 +332,7 @@ class FileProcessor:
             problem = Problem(
                 "/in_reply_to", str(getattr(package, "in_reply_to", "")), str(exc)
             )
-            return self._reject(loaded, data, received, [problem])
+            return reject_file(self.runtime, loaded, data, received, [problem])
         store = self.runtime.orders
         with store.transaction():
             if store.package(record.package_id) is None:
@@ -377,8 +341,16 @@ class FileProcessor:
         if isinstance(package, CounterpartyCatalogPackage):
             # ``audit find --inn`` finds the catalogs that carried an INN.
             keys = [("inn", item.inn) for item in package.counterparties if item.inn]
-        self._archive(
-            loaded, data, received, "applied", "", b"", counts=counts, keys=keys
+        archive_file(
+            self.runtime,
+            loaded,
+            data,
+            received,
+            "applied",
+            "",
+            b"",
+            counts=counts,
+            keys=keys,
         )
         with store.transaction():
             store.set_package_state(record.package_id, "archived")
@@ -391,108 +363,6 @@ class FileProcessor:
             _format_counts(counts),
         )
         return FileOutcome(loaded.source_name, "applied", record.kind, counts)
-
-    # Rejections
-
-    def _reject(
-        self,
-        loaded: LoadedFile,
-        data: bytes,
-        received: datetime,
-        problems: list[Problem],
-    ) -> FileOutcome:
-        envelope = loaded.envelope
-        package_id = envelope.package_id if envelope and envelope.package_id else ""
-        total = max(loaded.errors_total, len(problems))
-        body = rejection_body(
-            in_reply_to=package_id or "",
-            source_file=loaded.source_name,
-            sha256=loaded.sha256,
-            problems=problems,
-            errors_total=total if problems is loaded.problems else len(problems),
-        )
-        reply = self.runtime.outbox.compose("rejection", body, in_reply_to="")
-        self.runtime.outbox.deliver()
-        journal_name = escape_name(loaded.source_name)
-        self._archive(
-            loaded,
-            data,
-            received,
-            "rejected",
-            reply.name,
-            reply.data,
-            # Named as the journal names the file, control characters as %XX.
-            errors=[problem.describe(journal_name) for problem in problems],
-        )
-        for problem in problems[:5]:
-            log.error("%s", escape_control(problem.describe(loaded.source_name)))
-        log.error(
-            "rejected %s (errors: %d); wrote %s",
-            escape_control(loaded.source_name),
-            len(problems),
-            reply.name,
-        )
-        return FileOutcome(
-            loaded.source_name,
-            "rejected",
-            str(envelope.kind) if envelope and envelope.kind else "",
-            {"errors": len(problems)},
-            EXIT_ATTENTION,
-            reply=reply.name,
-        )
-
-    # Archive and journal
-
-    def _archive(
-        self,
-        loaded: LoadedFile,
-        data: bytes,
-        received: datetime,
-        outcome: str,
-        reply_name: str,
-        reply_data: bytes,
-        *,
-        counts: dict[str, int] | None = None,
-        errors: list[str] | None = None,
-        details: Any = None,
-        keys: list[tuple[str, str]] | None = None,
-    ) -> None:
-        archive = self.runtime.archive
-        path = archive.store_incoming(
-            loaded.source_name,
-            data,
-            loaded.sha256,
-            outcome=outcome,  # type: ignore[arg-type]
-            received_at=received,
-        )
-        reply_path = ""
-        if reply_name:
-            stored = archive.store_reply(path, reply_name, reply_data)
-            reply_path = archive.relative(stored)
-        envelope = loaded.envelope
-        self.runtime.journal.record(
-            JournalEntry(
-                direction="in",
-                file_name=loaded.source_name,
-                outcome=outcome,  # type: ignore[arg-type]
-                size=loaded.size,
-                sha256=loaded.sha256,
-                package_id=(envelope.package_id or "") if envelope else "",
-                kind=str(envelope.kind or "") if envelope else "",
-                sender=(envelope.sender or "") if envelope else "",
-                number=envelope.number if envelope else None,
-                received_at=received,
-                counts=counts or {},
-                errors=errors or [],
-                archive_path=archive.relative(path),
-                reply_path=reply_path,
-                reply_sha256=hashlib.sha256(reply_data).hexdigest()
-                if reply_path
-                else "",
-                details=details,
-            ),
-            keys=keys or [],
-        )
 
     def _log_gap(self, sender: str, number: int) -> None:
         last = self.runtime.orders.last_number(sender)
@@ -520,27 +390,6 @@ class FileProcessor:
                 sender,
                 last,
             )
-
-
-def unreadable(data: bytes, name: str, exc: Exception) -> LoadedFile:
-    """Return a rejected ``LoadedFile`` for a file the loader failed on."""
-    problem = Problem(
-        "",
-        "",
-        f"the file could not be checked ({type(exc).__name__}); it is set "
-        "aside: check that 1C wrote a package of the exchange format, and "
-        "send the file to the service's administrator if it is one",
-    )
-    return LoadedFile(
-        source_name=name,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        envelope=None,
-        package=None,
-        problems=[problem],
-        errors_total=1,
-        order_problems=[],
-    )
 
 
 def _exit_code(result: OrdersResult, followup_errors: int) -> int:

@@ -21,7 +21,8 @@ from exchange.logs import escape_control
 from exchange.orders.bitrix_port import BitrixDealPort
 from exchange.orders.port import DealPort, UnavailablePort
 from exchange.orders.recheck import recheck_pending
-from exchange.service.files import FileOutcome, FileProcessor, PortFactory
+from exchange.service.file_endings import FileOutcome
+from exchange.service.files import FileProcessor, PortFactory
 from exchange.service.ordering import application_order
 from exchange.service.runtime import Runtime
 from exchange.transport import wait_settled
