@@ -465,8 +465,7 @@ def orders_receipt(
             number,
             "suborder",
             deal_id,
-            f"rolled up into order {top} (Номер документа {document_number}): "
-            "updated",
+            f"rolled up into order {top} (Номер документа {document_number}): updated",
         )
 
     results = [
