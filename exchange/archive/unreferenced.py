@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -146,6 +146,21 @@ def _walk(archive: Archive, errors: list[str]) -> Iterator[Path]:
             )
             for name in sorted([*files, *links]):
                 yield folder / name
+
+
+def kept_as_evidence(item: Unreferenced) -> Unreferenced:
+    """Return ``item`` with advice to keep it, for a journal that failed its check.
+
+    A temporary name is never a journaled file, so its advice stays.
+    """
+    if item.kind == "temporary":
+        return item
+    advice = (
+        "no entry names it, and the journal failed its check, so it may belong "
+        "to an entry removed or altered since: keep it until the journal's "
+        "problems are explained"
+    )
+    return replace(item, advice=advice)
 
 
 def _classify(

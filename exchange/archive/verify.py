@@ -15,7 +15,11 @@ from exchange.archive._files import sha256_file
 from exchange.archive.entry import GENESIS_HASH, RecordedEntry, compute_entry_hash
 from exchange.archive.journal import Journal
 from exchange.archive.store import Archive
-from exchange.archive.unreferenced import Unreferenced, find_unreferenced
+from exchange.archive.unreferenced import (
+    Unreferenced,
+    find_unreferenced,
+    kept_as_evidence,
+)
 
 if TYPE_CHECKING:
     import sqlite3
@@ -208,6 +212,10 @@ def _find_unreferenced(
     report: VerifyReport,
 ) -> None:
     found, errors = find_unreferenced(journal.iter_all(), archive, pruned_ids, now=now)
+    if report.problems:
+        # A file that no entry names may belong to an entry removed or altered
+        # since: it is evidence, whatever the usual cause of such a file.
+        found = [kept_as_evidence(item) for item in found]
     report.unreferenced.extend(found)
     report.problems.extend(Problem(None, None, message) for message in errors)
 

@@ -723,3 +723,25 @@ def run_cli(roots: Roots, *args: str) -> Result:
         ],
         obj=AppContext(config_path=None),
     )
+
+
+def test_removed_entry_files_kept_as_evidence(
+    conn: sqlite3.Connection, roots: Roots, archive: Archive, journal: Journal
+) -> None:
+    """Files of a removed entry are not advised for deletion: they are evidence."""
+    record_package(archive, journal, 1)
+    removed = record_package(archive, journal, 2)
+    record_package(archive, journal, 3)
+    conn.execute("DELETE FROM journal_entries WHERE id = ?", (removed.id,))
+
+    report = verify(conn, roots.archive, roots.errors, now=LATER)
+
+    assert not report.ok
+    items = unreferenced(report)
+    assert set(items) == {
+        archive.resolve(removed.archive_path, rejected=False),
+        archive.resolve(removed.reply_path, rejected=False),
+    }
+    for item in items.values():
+        assert "can be deleted" not in item.advice
+        assert "keep it until the journal's problems are explained" in item.advice
