@@ -397,6 +397,10 @@ def _run(settings: Settings, stop: threading.Event, wake: threading.Event) -> in
     code = EXIT_ATTENTION
     try:
         code = daemon.run()
+    except SecondSignal:
+        # A stop request like the first signal, so the exit code is 0 too.
+        code = EXIT_OK
+        raise
     finally:
         if progress is not None:
             progress.close()

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 
+import pytest
+
 from exchange import jsonio
+from exchange.config import Settings
 from exchange.emulator import Emulator
+from exchange.service import daemon as daemon_module
+from exchange.service.daemon import Daemon
+from exchange.service.signals import SecondSignal
 from tests.daemon.conftest import DaemonFactory
 from tests.daemon.harness import (
     PAYMENT_STATUS,
@@ -202,3 +209,31 @@ def test_portal_outage_retried_with_backoff(
     )
     daemon.wait_for_log("inbox scan succeeded again", timeout=15)
     assert daemon.alive()
+
+
+def test_second_signal_logs_exit_code_zero(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A second signal stops at once, and the log gives the code returned, 0."""
+
+    def second_signal(self: Daemon) -> int:
+        raise SecondSignal("SIGINT")
+
+    settings = Settings(
+        paths={
+            "inbox": workspace.inbox,
+            "outbox": workspace.outbox,
+            "archive": workspace.archive,
+            "errors": workspace.errors,
+            "state": workspace.state,
+        },
+    )
+    caplog.set_level(logging.INFO, logger=daemon_module.__name__)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Daemon, "run", second_signal)
+        code = daemon_module.run_daemon(settings)
+
+    assert code == 0
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("stopped with exit code 0" in message for message in messages)
+    assert not any("stopped with exit code 1" in message for message in messages)
