@@ -357,5 +357,5 @@ def _update_batch(
             log.warning("Bitrix24 deal %d was not updated: %s", update.deal_id, error)
         results[update.deal_id] = error
     updated = sum(1 for error in results.values() if error is None)
-    log.info("Updated %d of %d deals in one batch", updated, len(chunk))
+    log.debug("Updated %d of %d deals in one batch", updated, len(chunk))
     return results

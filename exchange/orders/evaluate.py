@@ -13,6 +13,7 @@ that a crash never loses a confirmed update.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -277,6 +278,7 @@ class TopEvaluator:
         top_of_deal = {update.deal_id: top for top, update in planned.items()}
         returned: list[BatchResult] = []
         logged: list[int] = []
+        progress = _Progress(len(planned))
 
         def on_batch(results: dict[int, UpdateFailure | None]) -> None:
             batch: list[BatchResult] = []
@@ -286,6 +288,7 @@ class TopEvaluator:
                 batch.append((top, deal_id, state, failure))
             logged.append(self.store.log_batch(encode_results(batch)))
             returned.extend(batch)
+            progress.advance(len(batch))
 
         stop: Bitrix24Error | None = None
         try:
@@ -307,6 +310,31 @@ class TopEvaluator:
             with self.store.transaction():
                 self.on_settled(rest)
             result.outcomes.update(rest)
+
+
+PROGRESS_SECONDS = 10.0
+"""Least time between two progress lines of the deal updates of one evaluation."""
+
+
+class _Progress:
+    """Log how many deal updates have returned, at most every ``PROGRESS_SECONDS``.
+
+    At the default request limit, 10,000 updates take about 80 s, so the
+    log shows the package moving without a line per batch.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._last = time.monotonic()
+
+    def advance(self, count: int) -> None:
+        """Count ``count`` more returned updates, and log them when due."""
+        self.done += count
+        now = time.monotonic()
+        if self.done < self.total and now - self._last >= PROGRESS_SECONDS:
+            log.info("deal updates: %d of %d returned", self.done, self.total)
+            self._last = now
 
 
 def _unreached(error: Bitrix24Error | None, deal_id: int | None) -> TopOutcome:

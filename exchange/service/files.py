@@ -71,6 +71,7 @@ class FileProcessor:
         (``utf8_name``): receipts, the journal and the state store it so.
         """
         name = utf8_name(name)
+        log.info("processing %s (%d bytes)", escape_control(name), len(data))
         # A large package builds hundreds of thousands of long-lived objects
         # (models, rows, keys), and each full collection would walk them all.
         with paused_gc():

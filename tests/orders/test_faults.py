@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -482,3 +483,26 @@ def test_failure_after_staging_resumes_file(
     assert rows_by_number(receipt)["A"]["status"] == "updated"
     assert not (service.inbox / name).exists()
     assert service.update_calls() == 1
+
+
+def test_long_package_logs_progress(
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The log names the file taken, then how many deal updates have returned."""
+    service = exchange_factory(small_portal(MANY))
+    name = service.put(_many_orders(1))
+    caplog.set_level(logging.INFO)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluate, "PROGRESS_SECONDS", 0.0)
+        assert service.run().exit_code == 0
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith(f"processing {name} (") for m in messages)
+    progress = [m for m in messages if m.startswith("deal updates:")]
+    assert progress == [
+        "deal updates: 50 of 120 returned",
+        "deal updates: 100 of 120 returned",
+    ]
