@@ -41,7 +41,14 @@ def init(path: str, *, force: bool) -> None:
     target = Path(path)
     if target.exists() and not force:
         raise click.UsageError(f"{target} exists; add --force to overwrite it")
-    target.write_text(EXAMPLE, encoding="utf-8")
+    try:
+        target.write_text(EXAMPLE, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(
+            f"cannot write {target}: {reason}; create its folder first or give "
+            "another path"
+        ) from None
     click.echo(f"wrote {target}")
 
 

@@ -101,6 +101,16 @@ def test_config_init_keeps_existing(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "# mine\n"
 
 
+def test_config_init_missing_folder(tmp_path: Path) -> None:
+    """`config init` into a missing folder says so in one line, no traceback."""
+    target = tmp_path / "missing" / "exchange.toml"
+    result = CliRunner().invoke(cli, ["config", "init", str(target)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"cannot write {target}: No such file or directory" in result.output
+    assert "create its folder first" in result.output
+
+
 def test_invalid_config_exits_2(tmp_path: Path) -> None:
     """A command that needs settings exits 2 and names the bad setting."""
     config = tmp_path / "exchange.toml"
