@@ -40,6 +40,13 @@ def command(app: AppContext, limit: int) -> None:
             "orders by last status: "
             + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none")
         )
+        for package in store.unfinished_packages():
+            out.print(
+                f"[yellow]not finished[/yellow]: {shown(package.source_file)} "
+                f"({shown(package.sender)} no. {package.number}) is {package.state}: "
+                "it is being processed now, or its processing was interrupted; "
+                "the next run resumes it"
+            )
         _reports(out, "pending orders", store.reports_with_status("pending", limit))
         _reports(out, "orders in error", store.reports_with_status("error", limit))
         out.print(
@@ -93,6 +100,11 @@ def _reports(out: Console, title: str, reports: list[OrderReport]) -> None:
             shown(report.number),
             shown(report.document_number),
             "" if report.deal_id is None else str(report.deal_id),
-            shown(report.message),
+            shown(report.message or _NOT_EVALUATED),
         )
     out.print(table)
+
+
+# A stored version without an outcome: its package is being applied now, or
+# its processing was interrupted.
+_NOT_EVALUATED = "not evaluated yet: its package is not finished"

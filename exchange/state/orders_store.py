@@ -80,6 +80,17 @@ class OrdersStore(DealTables, ReceiptQueues):
             " AND p.number = s.last_number ORDER BY p.sender"
         ).fetchall()
 
+    def unfinished_packages(self) -> list[PackageRecord]:
+        """Return the packages taken but not yet archived, oldest first.
+
+        Such a package is being processed right now, or its processing was
+        interrupted; the next run resumes it.
+        """
+        rows = self.conn.execute(
+            "SELECT * FROM packages WHERE state != 'archived' ORDER BY received_at"
+        )
+        return [_package(row) for row in rows]
+
     # Orders
 
     def orders(self, refs: Iterable[str]) -> dict[str, StoredOrder]:

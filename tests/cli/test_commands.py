@@ -11,6 +11,10 @@ from click.testing import CliRunner
 
 from exchange import __version__
 from exchange.cli.main import cli
+from exchange.state.db import connect
+from exchange.state.orders_records import PackageRecord
+from exchange.state.orders_store import OrdersStore
+from tests.cli.workspace import invoke, write_config
 
 
 def all_commands(
@@ -127,3 +131,27 @@ def test_check_reports_bad_config(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config), "check"])
     assert result.exit_code == 1
     assert "failed configuration" in result.output
+
+
+def test_status_shows_unfinished_package(tmp_path: Path) -> None:
+    """`status` names a package left in progress and why its orders are pending."""
+    config = write_config(tmp_path)
+    store = OrdersStore(connect(tmp_path / "state" / "exchange.sqlite3"))
+    record = PackageRecord(
+        "p-7", "0" * 64, "orders", "TMS", 7, "orders_TMS_7.json", "applying"
+    )
+    # What a run killed after storing the versions leaves behind.
+    store.save_versions(
+        record,
+        "2026-12-04T10:00:00+00:00",
+        [("a", None, "ТЛ-7", "Д-7", None, None, False, True, None)],
+    )
+    store.wait_for_versions()
+    store.conn.close()
+
+    result = invoke(config, "http://127.0.0.1:9/rest/1/x/", "status")
+
+    assert result.exit_code == 0, result.output
+    assert "not finished: orders_TMS_7.json (TMS no. 7) is applying" in result.output
+    assert "the next run resumes it" in result.output
+    assert "not evaluated yet: its package is not finished" in result.output
