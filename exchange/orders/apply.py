@@ -217,7 +217,17 @@ def _keep_confirmed(
             and report.status == OrderStatus.UPDATED
         ):
             kept[ref] = replace(outcomes[ref], status=OrderStatus.UPDATED)
+        else:
+            # The batch in flight when the run stopped may have set the values,
+            # with its answer lost; nothing tells that apart from another change.
+            kept[ref] = replace(outcomes[ref], message=_RESUMED_UNCHANGED)
     return kept
+
+
+_RESUMED_UNCHANGED = (
+    "the deal already holds these values; an update sent before the service "
+    "restarted may have set them"
+)
 
 
 @dataclass(frozen=True, slots=True)

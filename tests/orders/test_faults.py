@@ -506,3 +506,50 @@ def test_long_package_logs_progress(
         "deal updates: 50 of 120 returned",
         "deal updates: 100 of 120 returned",
     ]
+
+
+def test_batch_lost_in_crash_reported_unchanged(
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Deals of a batch whose answer a crash lost say the update may be theirs."""
+    service = exchange_factory(small_portal(MANY))
+    service.put(_many_orders(1))
+    original = BitrixDealPort.send
+
+    class Crash(BaseException):
+        pass
+
+    def crashing_send(
+        self: BitrixDealPort, updates: Sequence[PlannedUpdate], on_batch: BatchCallback
+    ) -> None:
+        batches = 0
+
+        def answered(answers: dict[int, UpdateFailure | None]) -> None:
+            nonlocal batches
+            batches += 1
+            if batches == 2:
+                # The portal took the second batch; its answer is never logged.
+                raise Crash
+            on_batch(answers)
+
+        original(self, updates, answered)
+
+    monkeypatch.setattr(BitrixDealPort, "send", crashing_send)
+    with pytest.raises(Crash):
+        service.run()
+    monkeypatch.setattr(BitrixDealPort, "send", original)
+
+    assert service.run().exit_code == 0
+
+    (receipt,) = service.receipts()
+    rows = list(rows_by_number(receipt).values())
+    assert sum(1 for row in rows if row["status"] == "updated") == 70
+    lost = [row for row in rows if row["status"] == "unchanged"]
+    assert len(lost) == 50
+    for row in lost:
+        assert (
+            "an update sent before the service restarted may have set them"
+            in (row["message"])
+        )
