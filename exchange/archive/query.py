@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from exchange import jsonio
 from exchange.archive.entry import RecordedEntry, normalize_key
 from exchange.archive.names import escape_control
 
@@ -63,23 +64,45 @@ def resolve_entries(journal: Journal, token: str) -> list[RecordedEntry]:
     return [found[entry_id] for entry_id in sorted(found)]
 
 
-def find_touches(journal: Journal, key_type: str, value: str) -> list[Touch]:
-    """Return every entry with the key and the result rows that name it."""
+def find_touches(
+    journal: Journal, key_type: str, value: str, archive: Archive | None = None
+) -> list[Touch]:
+    """Return every entry with the key and the result rows that name it.
+
+    An incoming entry keeps its receipt's results in ``details``. For an
+    outgoing entry without them (a follow-up receipt, say), the rows come
+    from its archived file when ``archive`` is given.
+    """
     wanted = normalize_key(key_type, value)
     field_name = _RESULT_FIELDS.get(key_type)
     touches = []
     for entry in journal.find(key_type, value):
         results: list[Mapping[str, Any]] = []
-        if field_name is not None and isinstance(entry.details, list):
+        rows = entry.details
+        if not isinstance(rows, list) and archive is not None:
+            rows = _archived_results(archive, entry)
+        if field_name is not None and isinstance(rows, list):
             results = [
                 row
-                for row in entry.details
+                for row in rows
                 if isinstance(row, dict)
                 and row.get(field_name) not in (None, "")
                 and normalize_key(key_type, str(row[field_name])) == wanted
             ]
         touches.append(Touch(entry, results))
     return touches
+
+
+def _archived_results(archive: Archive, entry: RecordedEntry) -> Any:
+    """Return the ``results`` of an outgoing entry's archived file, or None."""
+    if entry.direction != "out" or not entry.archive_path:
+        return None
+    try:
+        path = archive.resolve(entry.archive_path, rejected=False)
+        document = jsonio.loads(path.read_bytes())
+    except (ValueError, OSError):
+        return None
+    return document.get("results") if isinstance(document, dict) else None
 
 
 def read_reply(archive: Archive, entry: RecordedEntry) -> str | None:

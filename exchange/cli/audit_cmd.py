@@ -218,7 +218,9 @@ def find_command(
         )
     option, value = given[0]
     with _open(ctx) as opened:
-        touches = find_touches(opened.journal, _FIND_OPTIONS[option], value)
+        touches = find_touches(
+            opened.journal, _FIND_OPTIONS[option], value, opened.archive
+        )
     if not touches:
         _fail(
             f"no journal entry mentions {escape_control(value)!r}; "

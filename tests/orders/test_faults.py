@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
+from exchange.archive.query import find_touches
 from exchange.emulator import Emulator
 from exchange.orders import apply, evaluate
 from exchange.orders.bitrix_port import BitrixDealPort
@@ -553,3 +554,21 @@ def test_batch_lost_in_crash_reported_unchanged(
             "an update sent before the service restarted may have set them"
             in (row["message"])
         )
+
+
+def test_find_shows_order_result_in_followup(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """`audit find` gives an order's status in a follow-up receipt, read from it."""
+    service = exchange_factory(small_portal({202: ""}))
+    service.put(package(1, [order("A", "ТЛ-202", status="ОплаченПолностью")]))
+    service.run()
+    service.edit_deal(202, **{NUMBER_FIELD: "ТЛ-202"})
+    service.run()
+
+    with service.runtime() as runtime:
+        touches = find_touches(runtime.journal, "order_number", "A", runtime.archive)
+
+    by_kind = {(t.entry.direction, t.entry.kind): t.statuses for t in touches}
+    assert by_kind[("in", "orders")] == ["pending"]
+    assert by_kind[("out", "orders_receipt")] == ["updated"]
