@@ -214,6 +214,8 @@ class Daemon:
         if report.exit_code == EXIT_USAGE:
             raise ConfigError("; ".join(report.problems) or "see the errors above")
         if report.exit_code >= EXIT_UNAVAILABLE or provider.unavailable is not None:
+            reason = provider.unavailable or "; ".join(report.problems)
+            log.warning("inbox scan stopped: %s", reason or "see the errors above")
             return Outcome.FAILED
         if source.more_ready:
             return Outcome.MORE
@@ -234,6 +236,8 @@ class Daemon:
             log.error("retrying pending orders failed: %s", exc)
             return Outcome.FAILED
         if report.exit_code >= EXIT_UNAVAILABLE or provider.unavailable is not None:
+            reason = provider.unavailable or "; ".join(report.problems)
+            log.warning("inbox scan stopped: %s", reason or "see the errors above")
             return Outcome.FAILED
         return Outcome.DONE
 

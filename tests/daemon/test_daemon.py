@@ -199,6 +199,8 @@ def test_portal_outage_retried_with_backoff(
     daemon.wait_for_log("retrying in", timeout=20)
     assert daemon.alive()
     assert emulator.portal.deals[102][PAYMENT_STATUS] is None
+    # The line before the retry gives the cause.
+    assert "inbox scan stopped: " in daemon.log_text()
 
     emulator.faults.outage(on=False)
 
