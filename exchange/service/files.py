@@ -26,7 +26,7 @@ from exchange.contract.models import (
     CounterpartyCatalogPackage,
     OrdersPackage,
 )
-from exchange.contract.problems import Problem
+from exchange.contract.problems import Problem, show_value
 from exchange.errors import (
     EXIT_ATTENTION,
     EXIT_OK,
@@ -102,7 +102,7 @@ class FileProcessor:
                 [
                     Problem(
                         "/package_id",
-                        envelope.package_id,
+                        show_value(envelope.package_id),
                         f"package_id was already used by {existing.source_file} "
                         "with other content; give a new package its own id",
                     )
@@ -123,7 +123,7 @@ class FileProcessor:
                     [
                         Problem(
                             "/number",
-                            str(envelope.number),
+                            show_value(envelope.number),
                             f"message number {envelope.number} of sender "
                             f"{envelope.sender} was already used by "
                             f"{used.source_file}; number each new package "
@@ -330,9 +330,8 @@ class FileProcessor:
             else:
                 raise TypeError(f"unexpected package type {type(package).__name__}")
         except UnknownPackage as exc:
-            problem = Problem(
-                "/in_reply_to", str(getattr(package, "in_reply_to", "")), str(exc)
-            )
+            reply_to = getattr(package, "in_reply_to", "")
+            problem = Problem("/in_reply_to", show_value(reply_to), str(exc))
             return reject_file(self.runtime, loaded, data, received, [problem])
         store = self.runtime.orders
         with store.transaction():

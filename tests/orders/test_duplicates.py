@@ -77,6 +77,8 @@ def test_same_id_other_bytes_rejected(
     assert rejection["kind"] == "rejection"
     assert rejection["source_file"] == name
     assert rejection["errors"][0]["path"] == "/package_id"
+    # The value as JSON text, as the contract gives every rejected value.
+    assert rejection["errors"][0]["value"] == f'"{first["package_id"]}"'
     assert service.deal(202) == (None, None)
     assert stored_copies(service.errors, name) == [data]
 
@@ -101,6 +103,7 @@ def test_used_number_rejected(
     (rejection,) = service.new_receipts()
     assert rejection["kind"] == "rejection"
     assert rejection["errors"][0]["path"] == "/number"
+    assert rejection["errors"][0]["value"] == "1"
     assert service.deal(202) == (None, None)
     assert stored_copies(service.errors, name) == [data]
 
