@@ -273,7 +273,9 @@ def counterparties_package() -> dict[str, Any]:
             "legal_entity",
             "",
             "review",
-            "ambiguous",
+            # Without a KPP a legal entity is looked up by INN alone, and
+            # even one candidate goes to a person.
+            "inn",
             candidates=[HEAD_OFFICE, BRANCH],
             name="Транзит Логистик (дубль)",
             full_name="Транзит Логистик (дубль)",
