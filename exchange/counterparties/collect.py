@@ -17,7 +17,7 @@ from typing import Any
 from exchange.bitrix24 import BatchResult, Bitrix24Client, Bitrix24Error, CommandError
 from exchange.bitrix24.client import PAGE_SIZE, Command, rows_of
 from exchange.counterparties.fields import Entity, FlowFields, flag_is_set
-from exchange.counterparties.store import ItemKey, Snapshot
+from exchange.counterparties.store_records import ItemKey, Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from exchange.counterparties.store import AWAITING, Snapshot, TrackedItem
+from exchange.counterparties.store_records import AWAITING, Snapshot, TrackedItem
 
 ExportReason = Literal["new", "modified", "no receipt", "flagged again"]
 

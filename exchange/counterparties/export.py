@@ -13,7 +13,8 @@ from exchange.counterparties.collect import CollectedItem, collect
 from exchange.counterparties.decide import ExportReason, export_reason
 from exchange.counterparties.fields import check_fields, fields_from_settings
 from exchange.counterparties.records import BuiltRecord, build_record
-from exchange.counterparties.store import CounterpartyStore, ItemExport
+from exchange.counterparties.store import CounterpartyStore
+from exchange.counterparties.store_records import ItemExport
 from exchange.outbox.documents import envelope
 from exchange.rules.counterparty_match import CatalogIndex
 from exchange.state.db import transaction

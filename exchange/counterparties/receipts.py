@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from exchange.bitrix24.client import Command
 from exchange.contract.enums import PackageKind
 from exchange.counterparties.fields import FlowFields, fields_from_settings
-from exchange.counterparties.store import CounterpartyStore, ExportedRecord, ItemKey
+from exchange.counterparties.store import CounterpartyStore
+from exchange.counterparties.store_records import ExportedRecord, ItemKey
 from exchange.errors import ContractError
 from exchange.state.db import transaction
 from exchange.state.outgoing_store import find_package

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from exchange.counterparties.store import AWAITING, CounterpartyStore
+from exchange.counterparties.store import CounterpartyStore
+from exchange.counterparties.store_records import AWAITING
 from exchange.timestamps import format_timestamp
 
 if TYPE_CHECKING:

@@ -9,175 +9,31 @@ Three things are kept in the state database under the component name
   modification times seen at that moment, and the receipt status; and per
   package, the flagged deals each record named, so that a receipt clears
   exactly those flags.
+
+The tables are described in ``store_schema.py``, the records in
+``store_records.py``.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
 from exchange import jsonio
 from exchange.contract.enums import CounterpartyKind
+from exchange.counterparties.store_records import (
+    AWAITING,
+    CatalogChange,
+    ExportedRecord,
+    ItemExport,
+    ItemKey,
+    LastExport,
+    Snapshot,
+    TrackedItem,
+)
+from exchange.counterparties.store_schema import COMPONENT, MIGRATIONS
 from exchange.rules.counterparty_match import CatalogEntry
 from exchange.state.db import migrate, transaction
-
-COMPONENT = "counterparties"
-
-MIGRATIONS = [
-    """
-    CREATE TABLE counterparty_catalog (
-        ref TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        name TEXT NOT NULL,
-        inn TEXT,
-        kpp TEXT,
-        phone_keys TEXT NOT NULL,
-        deletion_mark INTEGER NOT NULL,
-        package_id TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE counterparty_catalog_received (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        package_id TEXT NOT NULL,
-        complete INTEGER NOT NULL,
-        received_at TEXT NOT NULL
-    );
-    CREATE TABLE counterparty_registry (
-        entity TEXT NOT NULL,
-        b24_id INTEGER NOT NULL,
-        ref TEXT NOT NULL,
-        package_id TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (entity, b24_id)
-    );
-    CREATE TABLE counterparty_items (
-        entity TEXT NOT NULL,
-        b24_id INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        package_id TEXT NOT NULL,
-        package_name TEXT NOT NULL,
-        exported_at TEXT NOT NULL,
-        snapshot TEXT NOT NULL,
-        status TEXT NOT NULL,
-        message TEXT NOT NULL,
-        receipt_at TEXT,
-        PRIMARY KEY (entity, b24_id)
-    );
-    CREATE TABLE counterparty_exported (
-        package_id TEXT NOT NULL,
-        entity TEXT NOT NULL,
-        b24_id INTEGER NOT NULL,
-        deal_ids TEXT NOT NULL,
-        flag_on_item INTEGER NOT NULL,
-        receipt_status TEXT,
-        closed_at TEXT,
-        PRIMARY KEY (package_id, entity, b24_id)
-    );
-    CREATE TABLE counterparty_last_export (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        ran_at TEXT NOT NULL,
-        package_name TEXT,
-        records INTEGER NOT NULL,
-        warnings INTEGER NOT NULL
-    )
-    """,
-]
-
-AWAITING = "awaiting"
-"""Status of an exported item whose receipt has not come yet."""
-
-ItemKey = tuple[str, int]
-"""A Bitrix24 item: (``company`` or ``contact``, ID)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Modification times (DATE_MODIFY as the portal writes it) at one moment.
-
-    ``requisites`` and ``deals`` map IDs to their DATE_MODIFY; ``deals``
-    holds the flagged deals only.
-    """
-
-    item: str
-    requisites: dict[int, str] = field(default_factory=dict)
-    deals: dict[int, str] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        """Serialize for the state database."""
-        document = {
-            "item": self.item,
-            "requisites": {str(key): value for key, value in self.requisites.items()},
-            "deals": {str(key): value for key, value in self.deals.items()},
-        }
-        return jsonio.dumps_text(document)
-
-    @classmethod
-    def from_json(cls, text: str) -> Snapshot:
-        """Read what ``to_json`` wrote."""
-        document = jsonio.loads(text)
-        return cls(
-            item=str(document["item"]),
-            requisites={int(k): str(v) for k, v in document["requisites"].items()},
-            deals={int(k): str(v) for k, v in document["deals"].items()},
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class TrackedItem:
-    """The last export of one item and the receipt status it has."""
-
-    entity: str
-    b24_id: int
-    name: str
-    package_id: str
-    package_name: str
-    exported_at: datetime
-    snapshot: Snapshot
-    status: str
-    """``awaiting``, or the receipt's status: created, updated, matched, error."""
-    message: str
-    receipt_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class ExportedRecord:
-    """One record of one written package, as a receipt needs it."""
-
-    package_id: str
-    entity: str
-    b24_id: int
-    deal_ids: tuple[int, ...]
-    flag_on_item: bool
-    receipt_status: str | None
-    closed: bool
-    """Whether the reference was written and the flags were cleared."""
-
-
-@dataclass(frozen=True, slots=True)
-class ItemExport:
-    """One record of a package, as ``record_export`` stores it."""
-
-    entity: str
-    b24_id: int
-    name: str
-    snapshot: Snapshot
-    deal_ids: tuple[int, ...]
-    flag_on_item: bool
-
-
-@dataclass(frozen=True, slots=True)
-class LastExport:
-    """The last export run, with or without a package."""
-
-    ran_at: datetime
-    package_name: str | None
-    records: int
-    warnings: int
-
-
-CatalogChange = Literal["added", "updated", "removed", "unchanged"]
 
 
 class CounterpartyStore:
