@@ -135,13 +135,13 @@ def _check_chain(journal: Journal, report: VerifyReport) -> set[int]:
     for entry in journal.iter_all():
         report.entries_checked += 1
         if entry.id != expected_id:
+            missing = (
+                f"entry {expected_id} is missing"
+                if entry.id - 1 == expected_id
+                else f"entries {_range(expected_id, entry.id - 1)} are missing"
+            )
             report.problems.append(
-                Problem(
-                    entry.id,
-                    None,
-                    f"entries {_range(expected_id, entry.id - 1)} are missing "
-                    "(removed from the journal)",
-                )
+                Problem(entry.id, None, f"{missing} (removed from the journal)")
             )
         elif entry.prev_hash != previous_hash:
             report.problems.append(
@@ -171,14 +171,18 @@ def _check_chain(journal: Journal, report: VerifyReport) -> set[int]:
 
 def _check_search_keys(journal: Journal, report: VerifyReport) -> None:
     for entry_id in journal.mismatched_keys():
-        report.problems.append(
-            Problem(
-                entry_id,
-                None,
-                "entry altered: its rows in journal_keys differ from its hashed "
-                "search keys, so 'audit find' results for it are wrong",
+        if journal.get(entry_id) is None:
+            # The chain check reports the entry itself as missing.
+            message = (
+                "entry removed from the journal, but its rows in journal_keys "
+                "remain, so 'audit find' may still name it"
             )
-        )
+        else:
+            message = (
+                "entry altered: its rows in journal_keys differ from its hashed "
+                "search keys, so 'audit find' results for it are wrong"
+            )
+        report.problems.append(Problem(entry_id, None, message))
 
 
 def _check_files(

@@ -229,7 +229,23 @@ def test_deleted_row_named(
     raw.execute("DELETE FROM journal_entries WHERE id = 2")
     report = run(conn, roots)
     assert messages(report) == [
-        "entry 3: entries 2 are missing (removed from the journal)"
+        "entry 3: entry 2 is missing (removed from the journal)"
+    ]
+
+
+def test_deleted_row_with_keys_left_named(
+    conn: sqlite3.Connection,
+    roots: Roots,
+    raw: sqlite3.Connection,
+    recorded: list[RecordedEntry],
+) -> None:
+    """A row deleted without its search keys is named as removed, not altered."""
+    raw.execute("DELETE FROM journal_entries WHERE id = 2")
+    report = run(conn, roots)
+    assert messages(report) == [
+        "entry 3: entry 2 is missing (removed from the journal)",
+        "entry 2: entry removed from the journal, but its rows in journal_keys "
+        "remain, so 'audit find' may still name it",
     ]
 
 
@@ -244,7 +260,7 @@ def test_deleted_first_row_named(
     raw.execute("DELETE FROM journal_entries WHERE id = 1")
     report = run(conn, roots)
     assert len(report.problems) == 1
-    assert "entries 1 are missing" in report.problems[0].message
+    assert "entry 1 is missing" in report.problems[0].message
 
 
 def test_path_leaving_archive_named(
