@@ -18,9 +18,11 @@ from exchange import jsonio
 
 # /rest/<user>/<code>/ : the code is the inbound webhook's secret.
 _WEBHOOK_SECRET = re.compile(r"(/rest/\d+/)[^/\s\"']+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Surrogates too: Python decodes each byte of a file name that is not UTF-8
+# as one (U+DC80 to U+DCFF), which a log written as UTF-8 cannot hold.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 # All C0 controls, DEL and the C1 controls (a terminal reads U+009B as CSI).
-_CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _extra_secrets: set[str] = set()
 
 
@@ -39,7 +41,11 @@ def mask_secrets(text: str) -> str:
 
 
 def escape_control(text: str) -> str:
-    """Escape control characters except line feed and tab as ``\\xNN``."""
+    """Escape control characters except line feed and tab as ``\\xNN``.
+
+    The bytes of a name that is not UTF-8 (surrogate escapes) become
+    ``\\xNN`` too.
+    """
     return _CONTROL.sub(_hex, text)
 
 
@@ -52,7 +58,13 @@ def escape_line(text: str) -> str:
 
 
 def _hex(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group()):02x}"
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        # The byte that the surrogate escape stands for.
+        return f"\\x{code - 0xDC00:02x}"
+    if code > 0xFF:
+        return f"\\u{code:04x}"
+    return f"\\x{code:02x}"
 
 
 class SafeFilter(logging.Filter):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
 from exchange.logs import (
@@ -44,6 +45,14 @@ def test_control_characters_escaped() -> None:
     assert "\r" not in line
     assert "\x1b" not in line
     assert "orders\\x0d\\x1b[31m.json" in line
+
+
+def test_non_utf8_name_bytes_escaped() -> None:
+    """The bytes of a name that is not UTF-8 are written as \\xNN, encodable."""
+    name = os.fsdecode(b"bad\xff\xfe.json")
+    line = render("took %s", name)
+    assert "bad\\xff\\xfe.json" in line
+    assert line.encode("utf-8").decode("utf-8") == line
 
 
 def test_escape_keeps_line_feed_and_tab() -> None:
