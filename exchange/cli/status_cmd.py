@@ -24,7 +24,7 @@ SHOWN = 20
 )
 @click.pass_obj
 def command(app: AppContext, limit: int) -> None:
-    """Show pending orders, the last package per sender and the last errors."""
+    """Show unfinished packages, pending orders, the last packages and errors."""
     from exchange.service.runtime import Runtime, state_exists
 
     settings = app.settings()

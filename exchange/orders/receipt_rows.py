@@ -84,7 +84,9 @@ def _not_applied(
     return (
         OrderStatus.IGNORED,
         (
-            f"a newer version of this order (package {current.sender} "
+            # "Later": changed later in 1C, or with the same time of change,
+            # sent in a package with a higher number.
+            f"a later version of this order (package {current.sender} "
             f"no. {current.package_number}) is already applied"
         ),
     )
