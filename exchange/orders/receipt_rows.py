@@ -84,8 +84,8 @@ def _not_applied(
     return (
         OrderStatus.IGNORED,
         (
-            # "Later": changed later in 1C, or with the same time of change,
-            # sent in a package with a higher number.
+            # A later version is one changed later in 1C or, with the same
+            # time of change, one sent in a package with a higher number.
             f"a later version of this order (package {current.sender} "
             f"no. {current.package_number}) is already applied"
         ),

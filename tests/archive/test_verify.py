@@ -244,8 +244,10 @@ def test_deleted_row_with_keys_left_named(
     report = run(conn, roots)
     assert messages(report) == [
         "entry 3: entry 2 is missing (removed from the journal)",
-        "entry 2: entry removed from the journal, but its rows in journal_keys "
-        "remain, so 'audit find' may still name it",
+        (
+            "entry 2: entry removed from the journal, but its rows in journal_keys "
+            "remain, so 'audit find' may still name it"
+        ),
     ]
 
 
