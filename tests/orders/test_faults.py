@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 
@@ -366,31 +367,9 @@ def test_crash_between_batches_reprocessed(
     emulator = small_portal(MANY)
     service = exchange_factory(emulator)
     service.put(_many_orders(1))
-    original = BitrixDealPort.send
 
-    # A BaseException, like the KeyboardInterrupt of a killed process, so
-    # that no handler for ordinary errors takes it.
-    class Crash(BaseException):
-        pass
+    _crash_at_second_batch(service, monkeypatch, logged=True)
 
-    def crashing_send(
-        self: BitrixDealPort, updates: Sequence[PlannedUpdate], on_batch: BatchCallback
-    ) -> None:
-        batches = 0
-
-        def committed(answers: dict[int, UpdateFailure | None]) -> None:
-            nonlocal batches
-            on_batch(answers)  # commits the batch's outcomes
-            batches += 1
-            if batches == 2:
-                raise Crash
-
-        original(self, updates, committed)
-
-    monkeypatch.setattr(BitrixDealPort, "send", crashing_send)
-    with pytest.raises(Crash):
-        service.run()
-    monkeypatch.setattr(BitrixDealPort, "send", original)
     assert sum(service.updates.values()) == 100
     assert list(service.outbox.glob("*.json")) == []
 
@@ -514,33 +493,12 @@ def test_batch_lost_in_crash_reported_unchanged(
     exchange_factory: ExchangeFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Deals of a batch whose answer a crash lost say the update may be theirs."""
+    """Deals of a batch whose response a crash lost say the update may be theirs."""
     service = exchange_factory(small_portal(MANY))
     service.put(_many_orders(1))
-    original = BitrixDealPort.send
 
-    class Crash(BaseException):
-        pass
-
-    def crashing_send(
-        self: BitrixDealPort, updates: Sequence[PlannedUpdate], on_batch: BatchCallback
-    ) -> None:
-        batches = 0
-
-        def answered(answers: dict[int, UpdateFailure | None]) -> None:
-            nonlocal batches
-            batches += 1
-            if batches == 2:
-                # The portal took the second batch; its answer is never logged.
-                raise Crash
-            on_batch(answers)
-
-        original(self, updates, answered)
-
-    monkeypatch.setattr(BitrixDealPort, "send", crashing_send)
-    with pytest.raises(Crash):
-        service.run()
-    monkeypatch.setattr(BitrixDealPort, "send", original)
+    # The portal takes the second batch, but its response is never logged.
+    _crash_at_second_batch(service, monkeypatch, logged=False)
 
     assert service.run().exit_code == 0
 
@@ -572,3 +530,35 @@ def test_find_shows_order_result_in_followup(
     by_kind = {(t.entry.direction, t.entry.kind): t.statuses for t in touches}
     assert by_kind[("in", "orders")] == ["pending"]
     assert by_kind[("out", "orders_receipt")] == ["updated"]
+
+
+def _crash_at_second_batch(
+    service: Any, monkeypatch: pytest.MonkeyPatch, *, logged: bool
+) -> None:
+    """Run the service until its second update batch returns, then crash.
+
+    With ``logged`` the batch's results are committed to the batch log
+    first; without it they are lost with the process.
+    """
+    original = BitrixDealPort.send
+
+    def crashing_send(
+        self: BitrixDealPort, updates: Sequence[PlannedUpdate], on_batch: BatchCallback
+    ) -> None:
+        batches = 0
+
+        def returned(results: dict[int, UpdateFailure | None]) -> None:
+            nonlocal batches
+            batches += 1
+            if batches == 2 and not logged:
+                raise _Killed
+            on_batch(results)
+            if batches == 2:
+                raise _Killed
+
+        original(self, updates, returned)
+
+    monkeypatch.setattr(BitrixDealPort, "send", crashing_send)
+    with pytest.raises(_Killed):
+        service.run()
+    monkeypatch.setattr(BitrixDealPort, "send", original)
