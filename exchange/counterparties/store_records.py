@@ -19,8 +19,8 @@ ItemKey = tuple[str, int]
 class Snapshot:
     """Modification times (DATE_MODIFY as the portal writes it) at one moment.
 
-    ``requisites`` and ``deals`` map IDs to their DATE_MODIFY; ``deals``
-    holds the flagged deals only.
+    ``requisites`` and ``deals`` map IDs to their DATE_MODIFY, and ``deals``
+    contains the flagged deals only.
     """
 
     item: str

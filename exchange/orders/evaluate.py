@@ -313,7 +313,7 @@ class TopEvaluator:
 
 
 PROGRESS_SECONDS = 10.0
-"""Least time between two progress lines of the deal updates of one evaluation."""
+"""Minimum time between two progress lines of one evaluation's deal updates."""
 
 
 class _Progress:

@@ -95,6 +95,7 @@ def reject_file(
     )
     reply = runtime.outbox.compose("rejection", body, in_reply_to="")
     runtime.outbox.deliver()
+
     journal_name = escape_name(loaded.source_name)
     archive_file(
         runtime,
@@ -107,6 +108,7 @@ def reject_file(
         # Named as the journal names the file, control characters as %XX.
         errors=[problem.describe(journal_name) for problem in problems],
     )
+
     for problem in problems[:5]:
         log.error("%s", escape_control(problem.describe(loaded.source_name)))
     log.error(

@@ -213,9 +213,9 @@ class OrdersStore(DealTables, ReceiptQueues):
         for it to commit first.
         """
         self.wait_for_versions()
-        # A read transaction fixes what this connection reads to the state
-        # before the package until ``wait_for_versions`` ends it; the first
-        # read starts it, before the other connection can write.
+        # A read transaction keeps what this connection reads at the state
+        # before the package, until ``wait_for_versions`` ends it. Its first
+        # read starts it, so it begins before the other connection writes.
         self.conn.execute("BEGIN")
         self.conn.execute("SELECT 1 FROM senders LIMIT 1").fetchall()
         try:

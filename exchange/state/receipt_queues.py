@@ -55,7 +55,7 @@ class ReceiptQueues:
 
     def take_pending_rollups(self, refs: Iterable[str]) -> list[tuple[str, ReceiptKey]]:
         """Remove and return (package id, row) of pending rollup rows of ``refs``."""
-        taken: list[tuple[str, ReceiptKey]] = []
+        removed: list[tuple[str, ReceiptKey]] = []
         for chunk in _chunks(list(refs), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
@@ -64,8 +64,8 @@ class ReceiptQueues:
                 " RETURNING package_id, ref, number, document_number",
                 chunk,
             ).fetchall()
-            taken.extend((row[0], (row[1], row[2], row[3])) for row in rows)
-        return taken
+            removed.extend((row[0], (row[1], row[2], row[3])) for row in rows)
+        return removed
 
 
 def _chunks(items: list[str] | list[int], size: int) -> Iterator[list[str] | list[int]]:

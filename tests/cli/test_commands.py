@@ -106,7 +106,7 @@ def test_config_init_keeps_existing(tmp_path: Path) -> None:
 
 
 def test_config_init_missing_folder(tmp_path: Path) -> None:
-    """`config init` into a missing folder says so in one line, no traceback."""
+    """`config init` into a missing folder reports it in one line, no traceback."""
     target = tmp_path / "missing" / "exchange.toml"
     result = CliRunner().invoke(cli, ["config", "init", str(target)])
     assert result.exit_code == 1
