@@ -55,6 +55,10 @@ log = logging.getLogger(__name__)
 PortFactory = Callable[[], DealPort]
 
 
+_tracebacks_logged: set[str] = set()
+"""Packages whose failure after staging has had its traceback logged."""
+
+
 class FileProcessor:
     """Apply incoming files and write their receipts or rejections."""
 
@@ -163,9 +167,14 @@ class FileProcessor:
             if self.runtime.orders.package(record.package_id) is None:
                 # Nothing was stored, so the caller sets the file aside.
                 raise
-            log.exception(
-                "applying %s failed unexpectedly", escape_control(record.source_file)
-            )
+            # The daemon retries the file on every scan: the traceback once
+            # per package and process is enough.
+            if record.package_id not in _tracebacks_logged:
+                _tracebacks_logged.add(record.package_id)
+                log.exception(
+                    "applying %s failed unexpectedly",
+                    escape_control(record.source_file),
+                )
             raise InterruptedPackageError(
                 f"applying {record.source_file} failed after its orders were stored "
                 f"({type(exc).__name__}); the file stays in the inbox, and the next "

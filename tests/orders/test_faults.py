@@ -435,7 +435,9 @@ def test_pending_rollup_row_followed_up(
 
 
 def test_failure_after_staging_resumes_file(
-    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A bug met after the versions are stored keeps the file, with no rejection."""
     service = exchange_factory(small_portal({201: "ТЛ-201"}))
@@ -447,7 +449,13 @@ def test_failure_after_staging_resumes_file(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(apply, "receipt_rows", broken)
         report = service.run()
+        # A second run meets the same bug: one more error line, no traceback.
+        with caplog.at_level(logging.ERROR):
+            assert service.run().exit_code == 1
 
+    tracebacks = [record for record in caplog.records if record.exc_info]
+    assert len(tracebacks) == 1
+    assert tracebacks[0].getMessage() == f"applying {name} failed unexpectedly"
     assert report.exit_code == 1
     assert any("failed after its orders were stored" in p for p in report.problems)
     assert service.new_receipts() == []
