@@ -14,7 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from exchange import jsonio
 from exchange.archive import order_keys
@@ -146,42 +146,42 @@ class FileProcessor:
             "applying",
         )
         if isinstance(envelope, OrdersPackage):
-            return self._orders(loaded, envelope, record, data, received)
+            try:
+                return self._orders(loaded, envelope, record, data, received)
+            except ExchangeError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - _orders_failed raises
+                self._orders_failed(record, exc)
         return self._other(loaded, envelope, record, data, received)
 
     # Orders
 
-    def _orders(
-        self,
-        loaded: LoadedFile,
-        package: OrdersPackage,
-        record: PackageRecord,
-        data: bytes,
-        received: datetime,
-    ) -> FileOutcome:
-        try:
-            return self._apply_orders(loaded, package, record, data, received)
-        except ExchangeError:
-            raise
-        except Exception as exc:
-            if self.runtime.orders.package(record.package_id) is None:
-                # Nothing was stored, so the caller sets the file aside.
-                raise
-            # The daemon retries the file on every scan: the traceback once
-            # per package and process is enough.
-            if record.package_id not in _tracebacks_logged:
-                _tracebacks_logged.add(record.package_id)
-                log.exception(
-                    "applying %s failed unexpectedly",
-                    escape_control(record.source_file),
-                )
-            raise InterruptedPackageError(
-                f"applying {record.source_file} failed after its orders were stored "
-                f"({type(exc).__name__}); the file stays in the inbox, and the next "
-                "run applies it again from where it stopped"
-            ) from exc
+    def _orders_failed(self, record: PackageRecord, exc: Exception) -> NoReturn:
+        """Raise for an unexpected error met while applying an orders package.
 
-    def _apply_orders(
+        Before its versions are stored, the error itself is raised, and the
+        caller sets the file aside. After, some deals may hold the package's
+        values already, so ``InterruptedPackageError`` keeps the file in the
+        inbox for the next run to resume.
+        """
+        if self.runtime.orders.package(record.package_id) is None:
+            raise exc
+        # The daemon retries the file on every scan: the traceback once per
+        # package and process is enough.
+        if record.package_id not in _tracebacks_logged:
+            _tracebacks_logged.add(record.package_id)
+            log.error(
+                "applying %s failed unexpectedly",
+                escape_control(record.source_file),
+                exc_info=exc,
+            )
+        raise InterruptedPackageError(
+            f"applying {record.source_file} failed after its orders were stored "
+            f"({type(exc).__name__}); the file stays in the inbox, and the next "
+            "run applies it again from where it stopped"
+        ) from exc
+
+    def _orders(
         self,
         loaded: LoadedFile,
         package: OrdersPackage,
