@@ -13,6 +13,7 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
+from exchange.archive.names import utf8_name
 from exchange.errors import TransportError
 from exchange.transport.names import (
     READY_SUFFIX,
@@ -129,12 +130,22 @@ class SftpInbox:
     def _claim_complete(
         self, entries: list[RemoteEntry]
     ) -> tuple[list[str], list[str]]:
-        """Claim the complete files; return the names waiting and those ignored."""
+        """Claim the complete files; return the names waiting and those ignored.
+
+        A file whose name is not UTF-8 is claimed under its name with those
+        bytes as ``%XX`` (``utf8_name``), which every later step uses.
+        """
         names = {}
+        raw_names: dict[str, bytes] = {}
         for entry in entries:
             name = entry.name
             if name is None:
-                self._report_undecodable(entry)
+                safe = utf8_name(entry.raw_name.decode("utf-8", "surrogateescape"))
+                if entry.is_file and is_package_name(safe) and safe not in names:
+                    names[safe] = entry
+                    raw_names[safe] = entry.raw_name
+                else:
+                    self._report_undecodable(entry)
             elif entry.is_file:
                 names[name] = entry
         markers = {
@@ -149,15 +160,28 @@ class SftpInbox:
             mtime = float(entry.attributes.st_mtime or 0)
             settled = self._tracker.observe(name, size, mtime)
             if ready_marker_name(name).lower() in markers or settled:
-                claim = functools.partial(self._claim, name=name)
+                claim = functools.partial(
+                    self._claim, name=name, raw_name=raw_names.get(name)
+                )
                 self.connection.run(claim, description="claim")
             else:
                 waiting.append(name)
         self._tracker.keep_only(names)
         return waiting, ignored_names(names, claimed=self._claimed)
 
-    def _claim(self, sftp: ByteNameSFTPClient, name: str) -> None:
-        source = posixpath.join(self.settings.inbox, name)
+    def _claim(
+        self, sftp: ByteNameSFTPClient, name: str, raw_name: bytes | None = None
+    ) -> None:
+        # paramiko takes a path as bytes as it is, which is the only way to
+        # name a file whose name is not UTF-8.
+        source: str | bytes = posixpath.join(self.settings.inbox, name)
+        if raw_name is not None:
+            source = posixpath.join(self.settings.inbox.encode(), raw_name)
+            logger.info(
+                "Claiming '%s' under the name %s: its name is not valid UTF-8",
+                raw_name.decode("utf-8", errors="backslashreplace"),
+                name,
+            )
         target = posixpath.join(self.processing, name)
         try:
             # Plain SFTP rename (not posix_rename) fails when the target
@@ -226,8 +250,9 @@ class SftpInbox:
             return
         self._reported_names.add(entry.raw_name)
         logger.warning(
-            "Skipped %r in the SFTP inbox on %s: the name is not valid UTF-8. "
-            "Rename the file on the server so that it can be taken.",
+            "Skipped '%s' in the SFTP inbox on %s: the name is not valid UTF-8, "
+            "and the entry is not an exchange file (*.json) to take under its "
+            "name with those bytes as %%XX",
             entry.display_name,
             self.settings.address,
         )
@@ -353,7 +378,7 @@ def _require_folder(sftp: ByteNameSFTPClient, folder: str, address: str) -> None
         ) from exc
 
 
-def _exists(sftp: ByteNameSFTPClient, path: str) -> bool:
+def _exists(sftp: ByteNameSFTPClient, path: str | bytes) -> bool:
     try:
         sftp.stat(path)
     except OSError as exc:

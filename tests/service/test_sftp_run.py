@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,29 @@ def test_sftp_inbox_and_outbox(
     assert (
         archived[0].read_bytes() == (samples_dir() / "orders_TMS_1.json").read_bytes()
     )
+
+
+def test_sftp_non_utf8_name_rejected(
+    tmp_path: Path, sshd: Any, emulator_factory: Any
+) -> None:
+    """A file whose name is not UTF-8 is taken over SFTP and answered, not left."""
+    sshd.clear_root()
+    emulator: Emulator = emulator_factory(seed=demo_seed(), burst=10_000)
+    remote_in = sshd.root / "in"
+    remote_out = sshd.root / "out"
+    remote_in.mkdir()
+    remote_out.mkdir()
+    odd_name = os.fsdecode("заказ.json".encode("cp1251"))
+    shutil.copyfile(samples_dir() / "invalid" / "bad_date.json", remote_in / odd_name)
+    settings = sftp_settings(tmp_path, emulator, sshd)
+
+    with Runtime(settings) as runtime:
+        report = run_once(runtime, export=False)
+
+    encoded = "%E7%E0%EA%E0%E7.json"
+    assert [(f.name, f.outcome) for f in report.files] == [(encoded, "rejected")]
+    (written,) = remote_out.iterdir()
+    rejection = jsonio.loads(written.read_bytes())
+    assert rejection["source_file"] == encoded
+    assert [p.name for p in (remote_in / "errors").iterdir()] == [encoded]
+    assert not [p for p in remote_in.iterdir() if p.is_file()]

@@ -214,26 +214,37 @@ def test_resume_from_processing(
     inbox.close()
 
 
-def test_non_utf8_name_skipped(
+def test_non_utf8_name_claimed_encoded(
     make_settings: Callable[..., SftpSettings],
     server: SshServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A Windows-1251 file name is logged once and the other files are still taken."""
+    """A Windows-1251 file name is claimed with its bytes as %XX; other names stay."""
     odd_path = server.root / "inbox" / os.fsdecode("заказ.json".encode("cp1251"))
     odd_path.write_bytes(b"{}")
-    (server.root / "inbox" / "orders_A_1.json").write_bytes(b"{}")
-    (server.root / "inbox" / "orders_A_1.json.ready").write_bytes(b"")
-    inbox = SftpInbox(make_settings(), settle_seconds=60)
+    (odd_path.parent / "orders_A_1.json.ready").write_bytes(b"")
+    (odd_path.parent / "orders_A_1.json").write_bytes(b"{}")
+    # Not an exchange file: only reported.
+    note = odd_path.parent / os.fsdecode("заметка.txt".encode("cp1251"))
+    note.write_bytes(b"")
+    inbox = SftpInbox(make_settings(), settle_seconds=0)
 
     with caplog.at_level(logging.WARNING, logger="exchange.transport.sftp"):
-        result = inbox.poll()
         inbox.poll()
+        result = inbox.poll()
 
-    assert [item.name for item in result.ready] == ["orders_A_1.json"]
+    encoded = "%E7%E0%EA%E0%E7.json"
+    assert sorted(item.name for item in result.ready) == [encoded, "orders_A_1.json"]
+    claimed = next(item for item in result.ready if item.name == encoded)
+    assert claimed.location == f"inbox/processing/{HOST}/{encoded}"
+    assert inbox.read(claimed) == b"{}"
+    assert not odd_path.exists()
+    assert note.exists()
     warnings = [r for r in caplog.records if "not valid UTF-8" in r.getMessage()]
     assert len(warnings) == 1
-    assert odd_path.exists()
+    assert (
+        "Skipped '\\xe7\\xe0\\xec\\xe5\\xf2\\xea\\xe0.txt'" in warnings[0].getMessage()
+    )
     inbox.close()
 
 
