@@ -79,6 +79,14 @@ def process_inbox(
     settle = runtime.settings.inbox.settle_seconds
     try:
         runtime.outbox.deliver()
+    except TransportError as exc:
+        # Named apart from the inbox, which may be on another server. The
+        # replies stay queued, and no file is taken until they can be written.
+        log.error("the outbox cannot be written: %s", exc)
+        report.problems.append(str(exc))
+        report.raise_code(EXIT_UNAVAILABLE)
+        return
+    try:
         polled = source.poll()
         if wait and polled.waiting:
             log.info(

@@ -116,6 +116,9 @@ def test_disk_full_outbox_loses_nothing(
     assert final_names(workspace.outbox) == []
     assert [p.name for p in workspace.outbox.iterdir() if p.name != "filler.bin"] == []
     assert workspace.inbox_names() == ["orders_TMS_1.json"]
+    # The next scan finds the receipt still queued and names the outbox.
+    daemon.wait_for_log("the outbox cannot be written", timeout=20)
+    assert "the inbox cannot be read" not in daemon.log_text()
 
     full_disk.free()
 
