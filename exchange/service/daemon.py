@@ -148,7 +148,7 @@ class Daemon:
                     break
                 if task.is_due(now):
                     try:
-                        task.run(now)
+                        task.run(now, self.clock)
                     except ConfigError as exc:
                         log.error("configuration error, stopping: %s", exc)
                         return EXIT_USAGE
@@ -432,16 +432,22 @@ def _log_start(settings: Settings) -> None:
         )
     else:
         outbox = str(paths.outbox)
+    # An SFTP inbox gives no file-system hints: it is listed on a timer only.
+    watching = (
+        "listed"
+        if settings.inbox.source == "sftp"
+        else f"{settings.inbox.observer} observer, rescan"
+    )
     log.info(
         "exchange %s starting: inbox %s, outbox %s, archive %s, errors %s, "
-        "state %s; %s observer, rescan every %.0f s, settle %.1f s",
+        "state %s; %s every %.0f s, settle %.1f s",
         __version__,
         inbox,
         outbox,
         paths.archive,
         paths.errors,
         paths.state,
-        settings.inbox.observer,
+        watching,
         settings.inbox.rescan_seconds,
         settings.inbox.settle_seconds,
     )

@@ -290,7 +290,7 @@ class FileProcessor:
         with store.transaction():
             store.set_package_state(record.package_id, "archived")
         log.info(
-            "finished %s, whose receipt %s was written before a restart",
+            "finished %s, whose receipt %s an earlier pass had queued",
             escape_control(loaded.source_name),
             reply.name if reply else "(none)",
         )

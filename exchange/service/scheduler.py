@@ -68,8 +68,13 @@ class PeriodicTask:
         """Tell whether the task should run at ``now``."""
         return now >= self.due_at
 
-    def run(self, now: float) -> Outcome:
-        """Run the action once and schedule the next run from ``now``."""
+    def run(self, now: float, clock: Callable[[], float] | None = None) -> Outcome:
+        """Run the action once and schedule the next run.
+
+        The next run is counted from the end of this one when ``clock`` is
+        given, else from ``now``, so that "retrying in 10 s", logged at the
+        end, means 10 s from the log line.
+        """
         try:
             outcome = self.action()
         except self.passes:
@@ -78,6 +83,8 @@ class PeriodicTask:
             # A bug in one task must not end the service or spin the loop.
             log.exception("%s failed unexpectedly", self.name)
             outcome = Outcome.FAILED
+        if clock is not None:
+            now = clock()
         if outcome is Outcome.FAILED:
             delay = self.backoff.next_delay()
             log.warning(
