@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from exchange.service.scheduler import FIRST_RETRY_SECONDS, Outcome, PeriodicTask
 
 
@@ -15,31 +17,20 @@ class SlowClock:
         return self.now
 
 
-def test_retry_counted_from_end_of_run() -> None:
-    """A failed run that took 3 s is retried the backoff delay after it ended."""
+@pytest.mark.parametrize(
+    ("outcome", "due_after_end"),
+    [(Outcome.FAILED, FIRST_RETRY_SECONDS), (Outcome.DONE, 60.0)],
+)
+def test_next_run_counted_from_end(outcome: Outcome, due_after_end: float) -> None:
+    """After a run that took 3 s, the retry delay or interval starts at its end."""
     clock = SlowClock(100.0)
 
-    def slow_failure() -> Outcome:
+    def slow_action() -> Outcome:
         clock.now += 3.0
-        return Outcome.FAILED
+        return outcome
 
-    task = PeriodicTask("inbox scan", 60.0, slow_failure)
+    task = PeriodicTask("inbox scan", 60.0, slow_action)
 
-    assert task.run(100.0, clock) is Outcome.FAILED
+    assert task.run(100.0, clock) is outcome
 
-    assert task.due_at == 103.0 + FIRST_RETRY_SECONDS
-
-
-def test_interval_counted_from_end_of_run() -> None:
-    """A run that took 3 s is due again a whole interval after it ended."""
-    clock = SlowClock(100.0)
-
-    def slow_success() -> Outcome:
-        clock.now += 3.0
-        return Outcome.DONE
-
-    task = PeriodicTask("inbox scan", 60.0, slow_success)
-
-    assert task.run(100.0, clock) is Outcome.DONE
-
-    assert task.due_at == 163.0
+    assert task.due_at == 103.0 + due_after_end

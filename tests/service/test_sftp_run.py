@@ -54,16 +54,22 @@ def sftp_settings(tmp_path: Path, emulator: Emulator, sshd: Any) -> Settings:
     )
 
 
-def test_sftp_inbox_and_outbox(
-    tmp_path: Path, sshd: Any, emulator_factory: Any
-) -> None:
-    """Files are taken from the SFTP inbox and receipts written to the SFTP outbox."""
+def _fresh_server(sshd: Any, emulator_factory: Any) -> tuple[Emulator, Path, Path]:
+    """Empty the server, make its inbox and outbox, and start a demo portal."""
     sshd.clear_root()
     emulator: Emulator = emulator_factory(seed=demo_seed(), burst=10_000)
     remote_in = sshd.root / "in"
     remote_out = sshd.root / "out"
     remote_in.mkdir()
     remote_out.mkdir()
+    return emulator, remote_in, remote_out
+
+
+def test_sftp_inbox_and_outbox(
+    tmp_path: Path, sshd: Any, emulator_factory: Any
+) -> None:
+    """Files are taken from the SFTP inbox and receipts written to the SFTP outbox."""
+    emulator, remote_in, remote_out = _fresh_server(sshd, emulator_factory)
     shutil.copyfile(
         samples_dir() / "orders_TMS_1.json", remote_in / "orders_TMS_1.json"
     )
@@ -103,13 +109,8 @@ def test_sftp_inbox_and_outbox(
 def test_sftp_non_utf8_name_rejected(
     tmp_path: Path, sshd: Any, emulator_factory: Any
 ) -> None:
-    """A file whose name is not UTF-8 is taken over SFTP and answered, not left."""
-    sshd.clear_root()
-    emulator: Emulator = emulator_factory(seed=demo_seed(), burst=10_000)
-    remote_in = sshd.root / "in"
-    remote_out = sshd.root / "out"
-    remote_in.mkdir()
-    remote_out.mkdir()
+    """A file whose name is not UTF-8 is taken over SFTP and gets its rejection."""
+    emulator, remote_in, remote_out = _fresh_server(sshd, emulator_factory)
     odd_name = os.fsdecode("заказ.json".encode("cp1251"))
     shutil.copyfile(samples_dir() / "invalid" / "bad_date.json", remote_in / odd_name)
     settings = sftp_settings(tmp_path, emulator, sshd)
