@@ -219,7 +219,8 @@ def _keep_confirmed(
             kept[ref] = replace(outcomes[ref], status=OrderStatus.UPDATED)
         else:
             # The batch in flight when the run stopped may have set the values,
-            # and its response was lost. Nothing tells that from another change.
+            # and its response was lost. No stored fact separates that from
+            # another change.
             kept[ref] = replace(outcomes[ref], message=_RESUMED_UNCHANGED)
     return kept
 

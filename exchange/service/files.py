@@ -71,8 +71,8 @@ class FileProcessor:
     ) -> FileOutcome:
         """Process the bytes of one file named ``name`` as received.
 
-        A name that is not UTF-8 is taken with its other bytes as ``%XX``
-        (``utf8_name``): receipts, the journal and the state store it so.
+        A name that is not UTF-8 is taken with its invalid bytes as ``%XX``
+        (``utf8_name``), and receipts, the journal and the state store it so.
         """
         name = utf8_name(name)
         log.info("processing %s (%d bytes)", escape_control(name), len(data))

@@ -502,7 +502,7 @@ def test_batch_lost_in_crash_reported_unchanged(
     exchange_factory: ExchangeFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Deals of a batch whose response a crash lost say the update may be theirs."""
+    """Rows of a batch whose response a crash lost note the update may be theirs."""
     service = exchange_factory(small_portal(MANY))
     service.put(_many_orders(1))
 
