@@ -26,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from exchange import __version__
 from exchange.archive.retention import prune
@@ -42,9 +41,9 @@ from exchange.errors import (
     ExchangeError,
     LockedError,
 )
-from exchange.logs import escape_control
 from exchange.service.batches import DaemonRuntime
 from exchange.service.fields_watch import FieldsRefresh, WatchedPortProvider
+from exchange.service.hints import InboxHints
 from exchange.service.progress import BacklogProgress
 from exchange.service.run_once import (
     RunReport,
@@ -54,13 +53,11 @@ from exchange.service.run_once import (
 )
 from exchange.service.scheduler import Outcome, PeriodicTask
 from exchange.service.signals import SecondSignal, stop_on_signals
-from exchange.transport import InboxWatcher
 
 log = logging.getLogger(__name__)
 
 HEAD_CHECK_SECONDS = 3600.0
 RETENTION_SECONDS = 24 * 3600.0
-WATCHER_RETRY_SECONDS = 60.0
 EVENT_DEBOUNCE_SECONDS = 0.5
 
 
@@ -81,9 +78,12 @@ class Daemon:
         self.wake = wake or threading.Event()
         self.clock = clock
         self.files_processed = 0
-        self._hinted = threading.Event()
-        self._watcher: InboxWatcher | None = None
-        self._watcher_retry_at = 0.0
+        self.hints = InboxHints(
+            self.settings,
+            self.wake,
+            self._file_complete,
+            clock,
+        )
         self.fields = FieldsRefresh(
             runtime, self.settings.bitrix24.fields_refresh_seconds, clock
         )
@@ -129,19 +129,18 @@ class Daemon:
         except ConfigError as exc:
             log.error("configuration error, not starting: %s", exc)
             return EXIT_USAGE
-        self.start_watcher()
+        self.hints.start()
         try:
             return self._loop()
         finally:
             if listener is not None:
                 listener.stop()
-            self.stop_watcher()
+            self.hints.stop()
 
     def _loop(self) -> int:
         while not self.stop.is_set():
             now = self.clock()
-            if self._hinted.is_set():
-                self._hinted.clear()
+            if self.hints.take():
                 self.inbox_task.hurry(now)
             for task in self.tasks:
                 if self.stop.is_set():
@@ -153,7 +152,7 @@ class Daemon:
                         log.error("configuration error, stopping: %s", exc)
                         return EXIT_USAGE
                     now = self.clock()
-            self.supervise_watcher(now)
+            self.hints.supervise(now)
             if self.stop.is_set():
                 break
             delay = min(task.due_at for task in self.tasks) - self.clock()
@@ -174,6 +173,10 @@ class Daemon:
         if self.export_task is not None:
             self.export_task.hurry(self.clock() + EVENT_DEBOUNCE_SECONDS)
             self.wake.set()
+
+    def _file_complete(self, name: str) -> None:
+        # Runs in the observer's thread, on a hint from a renamed file.
+        self.runtime.batched_source.mark_complete(name)
 
     # Tasks
 
@@ -237,7 +240,9 @@ class Daemon:
             return Outcome.FAILED
         if report.exit_code >= EXIT_UNAVAILABLE or provider.unavailable is not None:
             reason = provider.unavailable or "; ".join(report.problems)
-            log.warning("inbox scan stopped: %s", reason or "see the errors above")
+            log.warning(
+                "pending orders retry stopped: %s", reason or "see the errors above"
+            )
             return Outcome.FAILED
         return Outcome.DONE
 
@@ -310,53 +315,6 @@ class Daemon:
             )
             return None
         return listener
-
-    # The watcher
-
-    def start_watcher(self) -> None:
-        """Watch a local inbox for hints; an SFTP inbox is only scanned."""
-        if self.settings.inbox.source != "local":
-            return
-        inbox = self.settings.inbox
-        watcher = InboxWatcher(
-            self.settings.paths.inbox,
-            mode=inbox.observer,
-            poll_interval=min(inbox.rescan_seconds, max(inbox.settle_seconds, 1.0)),
-            on_hint=self._on_hint,
-        )
-        try:
-            watcher.start()
-        except OSError as exc:
-            log.error(
-                "watching %s failed: %s; scanning every %.0f s until it can be watched",
-                self.settings.paths.inbox,
-                exc,
-                inbox.rescan_seconds,
-            )
-            self._watcher_retry_at = self.clock() + WATCHER_RETRY_SECONDS
-            return
-        self._watcher = watcher
-
-    def supervise_watcher(self, now: float) -> None:
-        """Start the watcher again if it could not be started before."""
-        if self.settings.inbox.source != "local" or self._watcher is not None:
-            return
-        if now >= self._watcher_retry_at:
-            self.start_watcher()
-
-    def stop_watcher(self) -> None:
-        """Stop the watcher and wait for its threads."""
-        if self._watcher is not None:
-            self._watcher.stop()
-            self._watcher = None
-
-    def _on_hint(self, path: Path, *, renamed: bool) -> None:
-        # Runs in the observer's thread: record the hint and wake the loop.
-        if renamed and self.settings.inbox.observer == "native":
-            self.runtime.batched_source.mark_complete(path.name)
-        log.debug("inbox hint: %s", escape_control(path.name))
-        self._hinted.set()
-        self.wake.set()
 
 
 def _task(

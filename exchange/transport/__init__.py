@@ -4,12 +4,13 @@ from exchange.transport.atomic import write_atomic
 from exchange.transport.check import CheckResult, check_sftp
 from exchange.transport.hostkeys import HostKeyError, fingerprint_sha256
 from exchange.transport.local import LocalInbox, LocalOutbox
-from exchange.transport.sftp import SftpInbox, SftpOutbox
+from exchange.transport.sftp import SftpInbox
 from exchange.transport.sftp_connection import (
     SftpConnection,
     SftpLoginError,
     SftpSettings,
 )
+from exchange.transport.sftp_outbox import SftpOutbox
 from exchange.transport.source import (
     IncomingFile,
     PollResult,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -88,3 +89,14 @@ def _read_names(message: Message) -> list[RemoteEntry]:
         if raw_name not in (b".", b".."):
             entries.append(RemoteEntry(raw_name, attributes))
     return entries
+
+
+def remote_exists(sftp: ByteNameSFTPClient, path: str | bytes) -> bool:
+    """Tell whether ``path`` exists on the server; other errors propagate."""
+    try:
+        sftp.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return False
+        raise
+    return True

@@ -187,6 +187,23 @@ def test_config_error_exits_2(
     assert "payment_status is not set" in daemon.log_text()
 
 
+def test_pending_retry_outage_named(
+    workspace: Workspace, emulator: Emulator, daemon_factory: DaemonFactory
+) -> None:
+    """A portal outage during the retry of pending orders names that task."""
+    workspace.write_config({"bitrix24": {"max_attempts": 1}})
+    daemon = daemon_factory(workspace)
+    workspace.drop("orders_TMS_1.json", (SAMPLES / "orders_TMS_1.json").read_bytes())
+    # The sample leaves ТЛ00-000199 pending: no deal has its number.
+    wait_until(lambda: not workspace.inbox_names(), 20, "an empty inbox")
+    daemon.wait_for_log("orders_TMS_1.json", timeout=20)
+    emulator.faults.outage(on=True)
+
+    daemon.wait_for_log("pending orders retry stopped: ", timeout=20)
+    emulator.faults.outage(on=False)
+    assert daemon.signal(signal.SIGTERM) == 0
+
+
 def test_portal_outage_retried_with_backoff(
     workspace: Workspace, emulator: Emulator, daemon_factory: DaemonFactory
 ) -> None:

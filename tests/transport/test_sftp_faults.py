@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from exchange.errors import TransportError
-from exchange.transport.sftp import SftpInbox, SftpOutbox
+from exchange.transport.sftp import SftpInbox
 from exchange.transport.sftp_connection import SftpConnection
+from exchange.transport.sftp_outbox import SftpOutbox
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exchange.transport.names import temporary_name
-from exchange.transport.sftp import SftpOutbox
 from exchange.transport.sftp_connection import SftpConnection
 from exchange.transport.sftp_leftovers import LEFTOVER_MIN_AGE_SECONDS, is_own_temporary
+from exchange.transport.sftp_outbox import SftpOutbox
 
 if TYPE_CHECKING:
     from collections.abc import Callable

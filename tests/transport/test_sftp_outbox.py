@@ -8,7 +8,7 @@ import pytest
 
 from exchange.errors import TransportError
 from exchange.transport.check import check_sftp
-from exchange.transport.sftp import SftpOutbox
+from exchange.transport.sftp_outbox import SftpOutbox
 
 if TYPE_CHECKING:
     from collections.abc import Callable
