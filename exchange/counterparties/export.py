@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from exchange.contract.enums import PackageKind
 from exchange.contract.load import validate_outgoing
-from exchange.counterparties.collect import CollectedItem, collect
+from exchange.counterparties.collect import collect
+from exchange.counterparties.collected import CollectedItem
 from exchange.counterparties.decide import ExportReason, export_reason
 from exchange.counterparties.fields import check_fields, fields_from_settings
 from exchange.counterparties.records import BuiltRecord, build_record

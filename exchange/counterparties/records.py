@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from exchange.contract.enums import CounterpartyKind
-from exchange.counterparties.collect import CollectedItem
+from exchange.counterparties.collected import CollectedItem
 from exchange.rules.counterparty_match import (
     EMPTY_REF,
     CatalogIndex,
