@@ -202,3 +202,10 @@ def unreadable(data: bytes, name: str, exc: Exception) -> LoadedFile:
         errors_total=1,
         order_problems=[],
     )
+
+
+def format_counts(counts: dict[str, int]) -> str:
+    """Return counts by status as one line of a log, in the order of the names."""
+    if not counts:
+        return "nothing to do"
+    return ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))

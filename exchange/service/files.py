@@ -22,8 +22,6 @@ from exchange.archive.names import utf8_name
 from exchange.contract.enums import OrderStatus
 from exchange.contract.load import LoadedFile, load_package
 from exchange.contract.models import (
-    CounterpartiesReceiptPackage,
-    CounterpartyCatalogPackage,
     OrdersPackage,
 )
 from exchange.contract.problems import Problem, show_value
@@ -38,10 +36,12 @@ from exchange.logs import escape_control
 from exchange.orders.apply import OrdersResult, apply_orders
 from exchange.orders.port import DealPort
 from exchange.outbox.documents import orders_receipt_body
+from exchange.service.counterparty_files import apply_counterparty_file
 from exchange.service.file_endings import (
     FileOutcome,
     answer_duplicate,
     archive_file,
+    format_counts,
     reject_file,
     unreadable,
 )
@@ -152,7 +152,9 @@ class FileProcessor:
                 raise
             except Exception as exc:  # noqa: BLE001 - _orders_failed raises
                 self._orders_failed(record, exc)
-        return self._other(loaded, envelope, record, data, received)
+        return apply_counterparty_file(
+            self.runtime, loaded, envelope, record, data, received
+        )
 
     # Orders
 
@@ -243,7 +245,7 @@ class FileProcessor:
             record.kind,
             record.sender,
             record.number,
-            _format_counts(counts),
+            format_counts(counts),
         )
         return FileOutcome(
             loaded.source_name,
@@ -315,64 +317,6 @@ class FileProcessor:
         """Compose the queued follow-up receipts (``followups.write_followups``)."""
         return write_followups(self.runtime)
 
-    # Catalogs and receipts from 1C
-
-    def _other(
-        self,
-        loaded: LoadedFile,
-        package: Any,
-        record: PackageRecord,
-        data: bytes,
-        received: datetime,
-    ) -> FileOutcome:
-        from exchange.counterparties import (
-            UnknownPackage,
-            apply_catalog,
-            apply_receipt,
-        )
-
-        try:
-            if isinstance(package, CounterpartyCatalogPackage):
-                counts = apply_catalog(self.runtime, package)
-            elif isinstance(package, CounterpartiesReceiptPackage):
-                counts = apply_receipt(self.runtime, package)
-            else:
-                raise TypeError(f"unexpected package type {type(package).__name__}")
-        except UnknownPackage as exc:
-            reply_to = getattr(package, "in_reply_to", "")
-            problem = Problem("/in_reply_to", show_value(reply_to), str(exc))
-            return reject_file(self.runtime, loaded, data, received, [problem])
-        store = self.runtime.orders
-        with store.transaction():
-            if store.package(record.package_id) is None:
-                store.add_package(record, received.isoformat())
-        keys: list[tuple[str, str]] = []
-        if isinstance(package, CounterpartyCatalogPackage):
-            # ``audit find --inn`` finds the catalogs that carried an INN.
-            keys = [("inn", item.inn) for item in package.counterparties if item.inn]
-        archive_file(
-            self.runtime,
-            loaded,
-            data,
-            received,
-            "applied",
-            "",
-            b"",
-            counts=counts,
-            keys=keys,
-        )
-        with store.transaction():
-            store.set_package_state(record.package_id, "archived")
-        log.info(
-            "applied %s (%s %s no. %d): %s",
-            escape_control(loaded.source_name),
-            record.kind,
-            record.sender,
-            record.number,
-            _format_counts(counts),
-        )
-        return FileOutcome(loaded.source_name, "applied", record.kind, counts)
-
     def _log_gap(self, sender: str, number: int) -> None:
         last = self.runtime.orders.last_number(sender)
         if last is not None and number > last + 1:
@@ -408,9 +352,3 @@ def _exit_code(result: OrdersResult, followup_errors: int) -> int:
     if followup_errors or any(r.status == OrderStatus.ERROR for r in result.rows):
         return EXIT_ATTENTION
     return EXIT_OK
-
-
-def _format_counts(counts: dict[str, int]) -> str:
-    if not counts:
-        return "nothing to do"
-    return ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))

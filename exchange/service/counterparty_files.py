@@ -1,0 +1,86 @@
+"""Incoming files of the counterparties flow: 1C's catalog and its receipts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from exchange.contract.load import LoadedFile
+from exchange.contract.models import (
+    CounterpartiesReceiptPackage,
+    CounterpartyCatalogPackage,
+)
+from exchange.contract.problems import Problem, show_value
+from exchange.logs import escape_control
+from exchange.service.file_endings import (
+    FileOutcome,
+    archive_file,
+    format_counts,
+    reject_file,
+)
+from exchange.service.runtime import Runtime
+from exchange.state.orders_records import PackageRecord
+
+log = logging.getLogger(__name__)
+
+
+def apply_counterparty_file(
+    runtime: Runtime,
+    loaded: LoadedFile,
+    package: Any,
+    record: PackageRecord,
+    data: bytes,
+    received: datetime,
+) -> FileOutcome:
+    """Apply a counterparty catalog or a receipt for exported counterparties.
+
+    A receipt for a package this service never sent is rejected.
+    """
+    from exchange.counterparties import (
+        UnknownPackage,
+        apply_catalog,
+        apply_receipt,
+    )
+
+    try:
+        if isinstance(package, CounterpartyCatalogPackage):
+            counts = apply_catalog(runtime, package)
+        elif isinstance(package, CounterpartiesReceiptPackage):
+            counts = apply_receipt(runtime, package)
+        else:
+            raise TypeError(f"unexpected package type {type(package).__name__}")
+    except UnknownPackage as exc:
+        reply_to = getattr(package, "in_reply_to", "")
+        problem = Problem("/in_reply_to", show_value(reply_to), str(exc))
+        return reject_file(runtime, loaded, data, received, [problem])
+    store = runtime.orders
+    with store.transaction():
+        if store.package(record.package_id) is None:
+            store.add_package(record, received.isoformat())
+    keys: list[tuple[str, str]] = []
+    if isinstance(package, CounterpartyCatalogPackage):
+        # ``audit find --inn`` finds the catalogs that carried an INN.
+        keys = [("inn", item.inn) for item in package.counterparties if item.inn]
+    archive_file(
+        runtime,
+        loaded,
+        data,
+        received,
+        "applied",
+        "",
+        b"",
+        counts=counts,
+        keys=keys,
+    )
+    with store.transaction():
+        store.set_package_state(record.package_id, "archived")
+    log.info(
+        "applied %s (%s %s no. %d): %s",
+        escape_control(loaded.source_name),
+        record.kind,
+        record.sender,
+        record.number,
+        format_counts(counts),
+    )
+    return FileOutcome(loaded.source_name, "applied", record.kind, counts)
