@@ -62,7 +62,7 @@ def floor_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:
         planned = time.perf_counter()
         _receipt(orders, deals)
         answered = time.perf_counter()
-        store.wait_for_versions()
+        store.wait_for_writes()
         done = time.perf_counter()
         store.conn.close()
     return {

@@ -245,8 +245,15 @@ class InstantPort:
         day = values.realization_date.isoformat() if values.realization_date else None
         return DealState(status, day, "sent")
 
-    def send(self, updates: Sequence[PlannedUpdate], on_batch: BatchCallback) -> None:
+    def send(
+        self,
+        updates: Sequence[PlannedUpdate],
+        on_batch: BatchCallback,
+        *,
+        before_sending: Callable[[], None],
+    ) -> None:
         """Report every update as taken, 50 per batch."""
+        before_sending()
         for start in range(0, len(updates), BATCH_SIZE):
             chunk = updates[start : start + BATCH_SIZE]
             self.sent += len(chunk)
@@ -377,7 +384,7 @@ def state_floor(data: bytes) -> float:
         store = OrdersStore(connect(Path(folder) / "state.sqlite3"))
         started = time.perf_counter()
         store.save_versions(record, "", rows)
-        store.wait_for_versions()
+        store.wait_for_writes()
         elapsed = time.perf_counter() - started
         store.conn.close()
     return elapsed
@@ -438,8 +445,14 @@ def bench_local(trace: bool) -> dict[str, Any]:
 class PlanOnlyPort(InstantPort):
     """An ``InstantPort`` that sends nothing: the updates stay planned."""
 
-    def send(self, updates: Sequence[PlannedUpdate], on_batch: BatchCallback) -> None:
-        """Send nothing and report no batch."""
+    def send(
+        self,
+        updates: Sequence[PlannedUpdate],
+        on_batch: BatchCallback,
+        *,
+        before_sending: Callable[[], None],
+    ) -> None:
+        """Send nothing and report no batch, so nothing waits for the state."""
 
 
 def plan_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:

@@ -9,9 +9,10 @@ same package again after a crash reuses what was stored and confirmed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import attrgetter
 from typing import cast
 
 from exchange.bitrix24.errors import Bitrix24Error
@@ -47,18 +48,22 @@ class OrdersResult:
     stopped: Bitrix24Error | None = None
 
 
-def version_rows(orders: Iterable[Order]) -> Iterator[VersionValues]:
-    """Yield the stored values of ``orders``.
+def version_rows(orders: Collection[Order]) -> list[VersionValues]:
+    """Return the stored values of ``orders``.
 
     Built straight from the contract's models, without a ``StoredOrder`` per
-    order: a package may carry 100,000 of them. The date and the payment
-    status stay objects, which the store serializes in C. The time of the
-    change is written here: orjson would round an offset of seconds (local
-    mean time before 1919) to minutes.
+    order: a package may carry 100,000 of them. The date, the payment
+    status and the time of the change stay objects, which the store
+    serializes in C. orjson writes a UTC offset in whole minutes, so a time
+    of change before 1973 is written here as text: in the tz database, the
+    last offset with seconds (Africa/Monrovia, -0:44:30) ended in January
+    1972.
     """
-    for order in orders:
-        modified = order.modified_at
-        yield (
+    earliest = min(filter(None, map(_MODIFIED_AT, orders)), default=None)
+    if earliest is None or earliest >= _WHOLE_MINUTE_OFFSETS:
+        return list(map(_VERSION_VALUES, orders))
+    return [
+        (
             order.ref,
             order.parent_ref,
             order.number,
@@ -67,8 +72,25 @@ def version_rows(orders: Iterable[Order]) -> Iterator[VersionValues]:
             order.realization_date,
             order.deletion_mark,
             order.posted,
-            modified.isoformat() if modified is not None else None,
+            order.modified_at.isoformat() if order.modified_at else None,
         )
+        for order in orders
+    ]
+
+
+_VERSION_VALUES = attrgetter(
+    "ref",
+    "parent_ref",
+    "number",
+    "document_number",
+    "payment_status",
+    "realization_date",
+    "deletion_mark",
+    "posted",
+    "modified_at",
+)
+_MODIFIED_AT = attrgetter("modified_at")
+_WHOLE_MINUTE_OFFSETS = datetime(1973, 1, 1, tzinfo=UTC)
 
 
 def _version(stored: StoredOrder) -> VersionKey:
@@ -117,12 +139,14 @@ def apply_orders(
         book.mark_fresh(accepted)
     try:
         scope = _affected(store, accepted, previous)
-        evaluator = TopEvaluator(store, port, book.settle)
+        evaluator = TopEvaluator(store, port, book)
         evaluation = evaluator.run(
             scope.tree, scope.tops, scope.numbers, sharing=scope.sharing
         )
-    finally:
-        store.wait_for_versions()
+    except BaseException:
+        # The connection takes no other statement until the queued writes end.
+        store.wait_for_writes()
+        raise
     outcomes = evaluation.outcomes
     if resumed:
         outcomes = _keep_confirmed(store, record.package_id, outcomes)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from exchange.bitrix24 import (
@@ -73,9 +73,16 @@ class BitrixDealPort:
             fields[codes.realization_date] = self.fields.encode_realization_date(day)
         return fields
 
-    def send(self, updates: Sequence[PlannedUpdate], on_batch: BatchCallback) -> None:
+    def send(
+        self,
+        updates: Sequence[PlannedUpdate],
+        on_batch: BatchCallback,
+        *,
+        before_sending: Callable[[], None],
+    ) -> None:
         """Send the updates 50 per ``batch`` and report each batch's answers."""
         requests = [DealUpdate(u.deal_id, self.encode(u)) for u in updates]
+        before_sending()
 
         def translate(answers: dict[int, Any]) -> None:
             on_batch(
@@ -97,8 +104,15 @@ class DryRunDealPort(BitrixDealPort):
         super().__init__(client, fields)
         self.planned_batches: list[dict[str, Any]] = []
 
-    def send(self, updates: Sequence[PlannedUpdate], on_batch: BatchCallback) -> None:
+    def send(
+        self,
+        updates: Sequence[PlannedUpdate],
+        on_batch: BatchCallback,
+        *,
+        before_sending: Callable[[], None],
+    ) -> None:
         """Record the ``batch`` calls and report every update as taken."""
+        before_sending()
         for start in range(0, len(updates), BATCH_SIZE):
             chunk = updates[start : start + BATCH_SIZE]
             commands = {

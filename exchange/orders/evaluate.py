@@ -6,7 +6,7 @@ that do not count are ``ignored``; a missing or shared document number is
 bulk lookup), the rolled-up values are compared with what the deal is known
 to hold, and only the changed fields are sent. Each batch's results are
 committed to the batch log as it returns (``batch_log.py``), and the
-outcomes are handed to ``on_settled`` when the last one is recorded, so
+outcomes are handed to the ``OutcomeBook`` when the last one is recorded, so
 that a crash never loses a confirmed update.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from exchange.bitrix24.errors import AccessDenied, Bitrix24Error
 from exchange.contract.enums import OrderStatus
 from exchange.orders.batch_log import BatchResult, encode_results, record_batches
-from exchange.orders.outcome import Settled, TopOutcome
+from exchange.orders.outcome import OutcomeBook, TopOutcome
 from exchange.orders.port import (
     PAYMENT_ITEM,
     REALIZATION_DATE,
@@ -31,6 +31,8 @@ from exchange.orders.port import (
 )
 from exchange.rules.order_facts import DealValues
 from exchange.rules.rollup import OrderTree
+from exchange.state.background import Statement
+from exchange.state.deal_tables import cache_statement, reads_statement
 from exchange.state.orders_records import DealState
 from exchange.state.orders_store import OrdersStore
 
@@ -49,10 +51,10 @@ class Evaluation:
 class TopEvaluator:
     """Evaluate top-level orders against their deals."""
 
-    def __init__(self, store: OrdersStore, port: DealPort, on_settled: Settled) -> None:
+    def __init__(self, store: OrdersStore, port: DealPort, book: OutcomeBook) -> None:
         self.store = store
         self.port = port
-        self.on_settled = on_settled
+        self.book = book
         self._read: dict[str, FoundDeal] = {}
 
     def run(
@@ -81,9 +83,8 @@ class TopEvaluator:
                 planned = {}
         if result.stopped is not None:
             self._postpone(candidates, deals, result)
-        with self.store.transaction():
-            self._remember(planned if result.stopped is None else {})
-            self.on_settled(dict(result.outcomes))
+        writes = self._remember(planned if result.stopped is None else {})
+        self.book.settle_soon(dict(result.outcomes), writes)
         if planned and result.stopped is None:
             self._send(planned, result)
         return result
@@ -184,26 +185,29 @@ class TopEvaluator:
             result.outcomes[top] = self._unmatched(number, rows, result.stopped)
         return deals
 
-    def _remember(self, planned: dict[str, PlannedUpdate]) -> None:
-        """Cache the deals just found, and store what was read of them.
+    def _remember(self, planned: dict[str, PlannedUpdate]) -> list[Statement]:
+        """Return the statements that cache the deals just found and their values.
 
         A deal about to be updated gets its values stored with the update's
         result instead. Should the run stop first, the next run looks the
-        deal up again. Runs inside the caller's transaction.
+        deal up again.
         """
         read = self._read
         if not read:
-            return
-        self.store.cache_deals({number: deal.deal_id for number, deal in read.items()})
-        updated = {update.deal_id for update in planned.values()}
-        self.store.remember_reads(
-            {
-                deal.deal_id: deal.state
-                for deal in read.values()
-                if deal.deal_id not in updated
-            }
-        )
+            return []
         self._read = {}
+        updated = {update.deal_id for update in planned.values()}
+        reads = {
+            deal.deal_id: deal.state
+            for deal in read.values()
+            if deal.deal_id not in updated
+        }
+        statements = [
+            cache_statement({number: deal.deal_id for number, deal in read.items()})
+        ]
+        if reads:
+            statements.append(reads_statement(reads))
+        return statements
 
     @staticmethod
     def _postpone(
@@ -292,12 +296,16 @@ class TopEvaluator:
 
         stop: Bitrix24Error | None = None
         try:
-            self.port.send(list(planned.values()), on_batch)
+            self.port.send(
+                list(planned.values()),
+                on_batch,
+                before_sending=self.store.wait_for_writes,
+            )
         except Bitrix24Error as exc:
             stop = exc
             log.error("deal updates stopped: %s", exc)
         finally:
-            outcomes = record_batches(self.store, self.on_settled, returned, logged)
+            outcomes = record_batches(self.store, self.book.settle, returned, logged)
             result.outcomes.update(outcomes)
             result.updates_sent += sum(1 for item in returned if item[3] is None)
         if stop is not None:
@@ -308,7 +316,7 @@ class TopEvaluator:
                 if top not in outcomes
             }
             with self.store.transaction():
-                self.on_settled(rest)
+                self.book.settle(rest)
             result.outcomes.update(rest)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from exchange.contract.enums import OrderStatus
+from exchange.state.background import Statement
 
 
 # Not frozen: a frozen dataclass takes about four times as long to build
@@ -24,3 +26,18 @@ class TopOutcome:
 
 
 Settled = Callable[[dict[str, TopOutcome]], None]
+"""A callable that stores outcomes inside the caller's transaction."""
+
+
+class OutcomeBook(Protocol):
+    """The storage of the outcomes that an evaluation gives top-level orders."""
+
+    def settle(self, outcomes: dict[str, TopOutcome]) -> None:
+        """Store outcomes inside the caller's transaction."""
+        ...
+
+    def settle_soon(
+        self, outcomes: dict[str, TopOutcome], writes: Sequence[Statement]
+    ) -> None:
+        """Store outcomes and ``writes`` in one transaction, now or queued."""
+        ...

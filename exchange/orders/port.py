@@ -65,8 +65,18 @@ class DealPort(Protocol):
         """Return the deal state that the rolled-up values correspond to."""
         ...
 
-    def send(self, updates: Sequence[PlannedUpdate], on_batch: BatchCallback) -> None:
-        """Send updates in batches, calling ``on_batch`` after each one returns."""
+    def send(
+        self,
+        updates: Sequence[PlannedUpdate],
+        on_batch: BatchCallback,
+        *,
+        before_sending: Callable[[], None],
+    ) -> None:
+        """Send updates in batches, calling ``on_batch`` after each one returns.
+
+        ``before_sending`` is called once before the first request: it
+        returns when the state that must precede any update is committed.
+        """
         ...
 
 
@@ -91,6 +101,8 @@ class UnavailablePort:
         self,
         updates: Sequence[PlannedUpdate],  # noqa: ARG002
         on_batch: BatchCallback,  # noqa: ARG002
+        *,
+        before_sending: Callable[[], None],  # noqa: ARG002
     ) -> None:
         """Raise the error that made the portal unavailable."""
         raise self.error

@@ -61,7 +61,7 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
         len(tops),
     )
 
-    evaluation = TopEvaluator(store, port, book.settle).run(tree, tops, numbers)
+    evaluation = TopEvaluator(store, port, book).run(tree, tops, numbers)
     changed: list[OrderReport] = []
     for report, top in attached:
         outcome = evaluation.outcomes.get(top)

@@ -10,13 +10,15 @@ lists only the orders whose status changed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from exchange import jsonio
 from exchange.contract.enums import OrderStatus
 from exchange.orders.outcome import TopOutcome
 from exchange.rules.rollup import OrderTree
+from exchange.state.background import Statement
+from exchange.state.order_reports import outcome_statement
 from exchange.state.orders_records import OrderReport, OutcomeRow, outcome_row
 from exchange.state.orders_store import OrdersStore
 
@@ -71,6 +73,38 @@ class ReportBook:
 
     def settle(self, outcomes: dict[str, TopOutcome]) -> None:
         """Store outcomes of top-level orders (inside the caller's transaction)."""
+        rows, others = self._fresh_rows(outcomes)
+        if others:
+            rows.extend(self._settle_stored(others, outcomes))
+        self.store.update_outcome_rows(rows)
+        if self._rollups_waiting:
+            self._follow_rollups(outcomes)
+
+    def settle_soon(
+        self, outcomes: dict[str, TopOutcome], writes: Sequence[Statement]
+    ) -> None:
+        """Store outcomes and ``writes`` (statements) in one transaction.
+
+        When every outcome is the first of an order this package stored, and
+        no rollup row waits for a follow-up, nothing needs to be read first:
+        the transaction is queued behind the package's versions
+        (``OrdersStore.write_behind``). Otherwise it runs now.
+        """
+        if self._rollups_waiting or not self._fresh.issuperset(outcomes):
+            with self.store.transaction():
+                self.store.execute_all(writes)
+                self.settle(outcomes)
+            return
+        rows, _ = self._fresh_rows(outcomes)
+        self.store.write_behind([*writes, outcome_statement(rows)] if rows else writes)
+
+    def _fresh_rows(
+        self, outcomes: dict[str, TopOutcome]
+    ) -> tuple[list[OutcomeRow], list[str]]:
+        """Return the outcome rows of fresh orders, and the refs of the others.
+
+        A fresh order is fresh no more once its outcome is returned here.
+        """
         fresh = self._fresh
         rows: list[OutcomeRow] = []
         others: list[str] = []
@@ -96,11 +130,7 @@ class ReportBook:
                         ref,
                     )
                 )
-        if others:
-            rows.extend(self._settle_stored(others, outcomes))
-        self.store.update_outcome_rows(rows)
-        if self._rollups_waiting:
-            self._follow_rollups(outcomes)
+        return rows, others
 
     def _settle_stored(
         self, refs: list[str], outcomes: dict[str, TopOutcome]

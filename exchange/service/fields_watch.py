@@ -152,7 +152,13 @@ class FieldsWatchPort:
         """Return the inner port's deal state for ``values``."""
         return self.inner.state_of(values)
 
-    def send(self, updates: Sequence[PlannedUpdate], on_batch: BatchCallback) -> None:
+    def send(
+        self,
+        updates: Sequence[PlannedUpdate],
+        on_batch: BatchCallback,
+        *,
+        before_sending: Callable[[], None],
+    ) -> None:
         """Send through the inner port and check the errors for field codes."""
         codes = self.fields.codes
         watched = (codes.payment_status, codes.realization_date)
@@ -165,7 +171,7 @@ class FieldsWatchPort:
                     self.on_change(f"deal {deal_id}: {failure.message}")
             on_batch(answers)
 
-        self.inner.send(updates, check)
+        self.inner.send(updates, check, before_sending=before_sending)
 
 
 def _describe_changes(before: ResolvedDealFields, after: ResolvedDealFields) -> str:

@@ -28,16 +28,34 @@ Statement = tuple[str, Sequence[Any]]
 
 
 class BackgroundWrite:
-    """Run ``statements`` in one transaction on a new connection to ``path``."""
+    """Run ``statements`` in one transaction on a new connection to ``path``.
 
-    def __init__(self, path: Path, statements: Sequence[Statement], name: str) -> None:
+    With ``after``, the transaction starts once that earlier write has ended,
+    and not at all if it failed: waiting for the last of a chain waits for
+    all of them, and raises the first failure.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        statements: Sequence[Statement],
+        name: str,
+        *,
+        after: BackgroundWrite | None = None,
+    ) -> None:
         self._path = path
         self._statements = statements
+        self._after = after
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=False)
         self._thread.start()
 
     def _run(self) -> None:
+        if self._after is not None:
+            self._error = self._after.ended()
+            self._after = None
+            if self._error is not None:
+                return
         try:
             conn = connect(self._path)
             try:
@@ -48,6 +66,11 @@ class BackgroundWrite:
                 conn.close()
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
             self._error = exc
+
+    def ended(self) -> BaseException | None:
+        """Wait for the thread to end; return its failure instead of raising it."""
+        self._thread.join()
+        return self._error
 
     def wait(self) -> None:
         """Return once the transaction is committed; raise if it failed.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from exchange import jsonio
+from exchange.state.background import Statement
 from exchange.state.db import transaction
 from exchange.state.orders_records import DealState, json_array
 
@@ -32,11 +34,7 @@ class DealTables:
 
     def cache_deals(self, deals: dict[str, int]) -> None:
         """Remember the one deal that carries each document number."""
-        self.conn.executemany(
-            "INSERT INTO deal_cache (document_number, deal_id) VALUES (?, ?)"
-            " ON CONFLICT (document_number) DO UPDATE SET deal_id = excluded.deal_id",
-            deals.items(),
-        )
+        self.conn.execute(*cache_statement(deals))
 
     def forget_deal(self, deal_id: int) -> None:
         """Drop a deal that the portal no longer finds from the cache."""
@@ -62,18 +60,7 @@ class DealTables:
 
     def remember_reads(self, states: dict[int, DealState]) -> None:
         """Store values read from deals, except where the service sent values."""
-        self.conn.executemany(
-            "INSERT INTO deal_values (deal_id, payment_status_item,"
-            " realization_date, source) VALUES (?, ?, ?, 'read')"
-            " ON CONFLICT (deal_id) DO UPDATE SET"
-            " payment_status_item = excluded.payment_status_item,"
-            " realization_date = excluded.realization_date, source = 'read'"
-            " WHERE deal_values.source = 'read'",
-            [
-                (deal_id, state.payment_status_item, state.realization_date)
-                for deal_id, state in states.items()
-            ],
-        )
+        self.conn.execute(*reads_statement(states))
 
     def remember_sent(self, sent: dict[int, DealState]) -> None:
         """Store the values deals hold after updates the portal took.
@@ -108,3 +95,42 @@ class DealTables:
         self.conn.executemany(
             "DELETE FROM sent_batches WHERE seq = ?", [(seq,) for seq in seqs]
         )
+
+
+# The statements below take their rows as one JSON text, which SQLite reads
+# with ``json_each`` in one statement. Unlike ``executemany``, that needs no
+# Python between rows, so on a thread of its own it runs beside the caller
+# (see ``background.py``).
+
+
+def cache_statement(deals: dict[str, int]) -> Statement:
+    """Return the statement that caches the one deal of each document number."""
+    return (_CACHE_DEALS, (jsonio.dumps(deals).decode(),))
+
+
+def reads_statement(states: dict[int, DealState]) -> Statement:
+    """Return the statement that stores values read from deals.
+
+    A deal whose values the service sent keeps them.
+    """
+    rows = [
+        (deal_id, state.payment_status_item, state.realization_date)
+        for deal_id, state in states.items()
+    ]
+    return (_REMEMBER_READS, (jsonio.dumps(rows).decode(),))
+
+
+# Without ``WHERE true``, SQLite would parse ON CONFLICT as part of a join.
+_CACHE_DEALS = (
+    "INSERT INTO deal_cache (document_number, deal_id)"
+    " SELECT key, value FROM json_each(?) WHERE true"
+    " ON CONFLICT (document_number) DO UPDATE SET deal_id = excluded.deal_id"
+)
+_REMEMBER_READS = (
+    "INSERT INTO deal_values (deal_id, payment_status_item, realization_date, source)"
+    " SELECT value->>0, value->>1, value->>2, 'read' FROM json_each(?) WHERE true"
+    " ON CONFLICT (deal_id) DO UPDATE SET"
+    " payment_status_item = excluded.payment_status_item,"
+    " realization_date = excluded.realization_date, source = 'read'"
+    " WHERE deal_values.source = 'read'"
+)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from operator import itemgetter
 
+from exchange import jsonio
+from exchange.state.background import Statement
 from exchange.state.orders_records import (
     OrderReport,
     OutcomeRow,
@@ -79,12 +80,7 @@ class OrderReports:
 
         The caller names stored orders only (inside its transaction).
         """
-        self.conn.executemany(
-            "REPLACE INTO order_outcomes (status, deal_id, message, recheck, ref)"
-            " VALUES (?, ?, ?, ?, ?)",
-            # In ref order, neighbouring rows fall on the same pages.
-            sorted(rows, key=itemgetter(4)),
-        )
+        self.conn.execute(*outcome_statement(rows))
 
 
 _REPORT_COLUMNS = (
@@ -107,3 +103,20 @@ def _report(row: sqlite3.Row) -> OrderReport:
         rollup=False,
         recheck=bool(recheck),
     )
+
+
+def outcome_statement(rows: Iterable[OutcomeRow]) -> Statement:
+    """Return the statement that stores outcomes, read by SQLite from JSON.
+
+    Like the statements of ``deal_tables.py``, it needs no Python between
+    rows, so it can run on a thread of its own.
+    """
+    return (_STORE_OUTCOMES, (jsonio.dumps(list(rows)).decode(),))
+
+
+# In ref order (ORDER BY), neighbouring rows fall on the same pages.
+_STORE_OUTCOMES = (
+    "REPLACE INTO order_outcomes (status, deal_id, message, recheck, ref)"
+    " SELECT value->>0, value->>1, value->>2, value->>3, value->>4"
+    " FROM json_each(?) ORDER BY 5"
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from exchange import jsonio
 from exchange.contract.enums import PaymentStatus
@@ -19,12 +19,13 @@ VersionValues = tuple[
     date | None,
     bool,
     bool,
-    str | None,
+    datetime | str | None,
 ]
 """An order version as ``save_versions`` takes it: ref, parent ref, 1C
 number, document number, payment status, realization date, deletion mark,
-posted, and the ISO text of the time it was modified. The package's sender,
-number and ID are added to every row."""
+posted, and the time it was modified, which is stored as ISO text (a
+``datetime`` must have an offset in whole minutes, which orjson writes
+exactly). The package's sender, number and ID are added to every row."""
 
 OutcomeRow = tuple[str, int | None, str, bool, str]
 """An order's outcome as ``update_outcome_rows`` takes it: status, deal id,

@@ -6,7 +6,7 @@ The tables and their migrations are described in ``orders_schema.py``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -34,7 +34,8 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
         self.conn = conn
         migrate(conn, "orders", MIGRATIONS)
         self._path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
-        self._versions: BackgroundWrite | None = None
+        # The last write queued behind a package's versions (``write_behind``).
+        self._writes: BackgroundWrite | None = None
 
     # Packages and senders
 
@@ -206,20 +207,38 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
         The transaction runs on a thread of its own (``BackgroundWrite``),
         while the caller goes on reading and planning: on a package of
         100,000 orders it takes about half a second of SQLite's time. The
-        next ``transaction`` of this store, and ``wait_for_versions``, wait
-        for it to commit first.
+        next ``transaction`` of this store, and ``wait_for_writes``, wait
+        for it to commit first; ``write_behind`` queues more writes after it.
         """
-        self.wait_for_versions()
+        self.wait_for_writes()
         # A read transaction keeps what this connection reads at the state
-        # before the package, until ``wait_for_versions`` ends it. Its first
+        # before the package, until ``wait_for_writes`` ends it. Its first
         # read starts it, so it begins before the other connection writes.
         self.conn.execute("BEGIN")
         self.conn.execute("SELECT 1 FROM senders LIMIT 1").fetchall()
         try:
-            self._versions = self._write_versions(record, received_at, rows, replaced)
+            self._writes = self._write_versions(record, received_at, rows, replaced)
         except BaseException:
             self.conn.execute("COMMIT")
             raise
+
+    def write_behind(self, statements: Sequence[Statement]) -> None:
+        """Run ``statements`` in one transaction after the pending writes.
+
+        While a package's versions are being stored, the transaction is
+        queued behind them on another thread, and this connection goes on
+        reading the state as it was before the package: the statements must
+        need no read of what they write. Otherwise they run now.
+        """
+        if not statements:
+            return
+        if self._writes is None:
+            with self.transaction():
+                self.execute_all(statements)
+            return
+        self._writes = BackgroundWrite(
+            self._path, statements, "orders-state", after=self._writes
+        )
 
     def _write_versions(
         self,
@@ -243,13 +262,18 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
         ]
         return BackgroundWrite(self._path, statements, "orders-versions")
 
-    def wait_for_versions(self) -> None:
-        """Return once the versions that ``save_versions`` stores are committed.
+    def execute_all(self, statements: Iterable[Statement]) -> None:
+        """Run ``statements`` on this connection, in the caller's transaction."""
+        for sql, params in statements:
+            self.conn.execute(sql, params)
 
-        Raise ``StateError`` if storing them failed; nothing of that
-        transaction is then stored.
+    def wait_for_writes(self) -> None:
+        """Return once the versions and the writes queued behind them are committed.
+
+        Raise ``StateError`` if one of those transactions failed; nothing of
+        it or of the ones queued after it is then stored.
         """
-        pending, self._versions = self._versions, None
+        pending, self._writes = self._writes, None
         if pending is None:
             return
         try:
@@ -258,8 +282,8 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
             self.conn.execute("COMMIT")
 
     def transaction(self) -> transaction:
-        """Group statements in one transaction, once stored versions are committed."""
-        self.wait_for_versions()
+        """Group statements in one transaction, once pending writes are committed."""
+        self.wait_for_writes()
         return transaction(self.conn)
 
 

@@ -146,7 +146,7 @@ def test_status_shows_unfinished_package(tmp_path: Path) -> None:
         "2026-12-04T10:00:00+00:00",
         [("a", None, "ТЛ-7", "Д-7", None, None, False, True, None)],
     )
-    store.wait_for_versions()
+    store.wait_for_writes()
     store.conn.close()
 
     result = invoke(config, "http://127.0.0.1:9/rest/1/x/", "status")

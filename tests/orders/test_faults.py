@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import sqlite3
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from exchange.orders import apply, evaluate
 from exchange.orders.bitrix_port import BitrixDealPort
 from exchange.orders.port import BatchCallback, PlannedUpdate, UpdateFailure
 from exchange.service.files import FileProcessor
+from exchange.state.background import BackgroundWrite
 from exchange.state.orders_store import OrdersStore
 from tests.orders.conftest import (
     FULLY_PAID,
@@ -552,7 +555,11 @@ def _crash_at_second_batch(
     original = BitrixDealPort.send
 
     def crashing_send(
-        self: BitrixDealPort, updates: Sequence[PlannedUpdate], on_batch: BatchCallback
+        self: BitrixDealPort,
+        updates: Sequence[PlannedUpdate],
+        on_batch: BatchCallback,
+        *,
+        before_sending: Callable[[], None],
     ) -> None:
         batches = 0
 
@@ -565,9 +572,47 @@ def _crash_at_second_batch(
             if batches == 2:
                 raise _Killed
 
-        original(self, updates, returned)
+        original(self, updates, returned, before_sending=before_sending)
 
     monkeypatch.setattr(BitrixDealPort, "send", crashing_send)
     with pytest.raises(_Killed):
         service.run()
     monkeypatch.setattr(BitrixDealPort, "send", original)
+
+
+def test_no_update_before_state_committed(
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first deal update waits for the versions and the deal cache to commit."""
+    emulator = small_portal({201: "ТЛ-201", 202: "ТЛ-202"})
+    service = exchange_factory(emulator)
+    service.put(
+        package(
+            1, [order("A", "ТЛ-201", status="ОплаченПолностью"), order("B", "ТЛ-202")]
+        )
+    )
+    # A slow disk: each background transaction starts half a second late.
+    slow_start = BackgroundWrite._run
+
+    def late_run(self: BackgroundWrite) -> None:
+        time.sleep(0.5)
+        slow_start(self)
+
+    monkeypatch.setattr(BackgroundWrite, "_run", late_run)
+    seen: list[tuple[int, int]] = []
+    portal_update = emulator.portal.update
+
+    def checking_update(entity: str, row_id: int, fields: Mapping[str, Any]) -> bool:
+        if not seen:
+            with sqlite3.connect(service.settings.paths.state) as conn:
+                orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+                cached = conn.execute("SELECT count(*) FROM deal_cache").fetchone()[0]
+            seen.append((orders, cached))
+        return portal_update(entity, row_id, fields)
+
+    monkeypatch.setattr(emulator.portal, "update", checking_update)
+
+    assert service.run().exit_code == 0
+    assert seen == [(2, 2)]

@@ -56,7 +56,7 @@ def _staged_store(tmp_path: Path) -> OrdersStore:
             for ref, number in (("a", "1"), ("b", "2"), ("c", "3"))
         ),
     )
-    store.wait_for_versions()
+    store.wait_for_writes()
     return store
 
 

@@ -12,6 +12,8 @@ import pytest
 from exchange.contract.enums import PaymentStatus
 from exchange.errors import StateError
 from exchange.state.db import connect
+from exchange.state.deal_tables import cache_statement
+from exchange.state.order_reports import outcome_statement
 from exchange.state.orders_records import DealState, PackageRecord, VersionValues
 from exchange.state.orders_store import OrdersStore
 
@@ -45,7 +47,7 @@ def store(tmp_path: Path) -> OrdersStore:
             _version("d", "c", "Д-3"),
         ],
     )
-    store.wait_for_versions()
+    store.wait_for_writes()
     with store.transaction():
         store.cache_deals({"Д-1": 11, "Д-2": 12})
         store.remember_reads({11: DealState("47", None, "read")})
@@ -133,7 +135,7 @@ def test_reads_see_state_before_versions(tmp_path: Path) -> None:
     store.save_versions(RECORD, "2026-12-04T10:00:00+00:00", [_version("a", None, "1")])
     assert store.orders(["a"]) == {}
     other.execute("COMMIT")
-    store.wait_for_versions()
+    store.wait_for_writes()
     assert list(store.orders(["a"])) == ["a"]
     assert store.package("p-1") == RECORD
     assert store.last_number("TMS") == 7
@@ -164,8 +166,46 @@ def test_failed_versions_raise_and_leave_nothing(tmp_path: Path) -> None:
     # The same package ID again breaks the primary key of ``packages``.
     store.save_versions(RECORD, "2026-12-04T10:00:00+00:00", [_version("a", None, "1")])
     with pytest.raises(StateError, match="UNIQUE constraint failed: packages"):
-        store.wait_for_versions()
+        store.wait_for_writes()
     assert store.orders(["a"]) == {}
     with store.transaction():
         store.cache_deals({"1": 5})
     assert store.cached_deals(["1"]) == {"1": 5}
+
+
+def test_writes_behind_versions_run_in_order(tmp_path: Path) -> None:
+    """Writes queued behind the versions commit after them, unseen until waited."""
+    store = OrdersStore(connect(tmp_path / "state.sqlite3"))
+    other = connect(tmp_path / "state.sqlite3")
+    other.execute("BEGIN IMMEDIATE")
+    store.save_versions(RECORD, "2026-12-04T10:00:00+00:00", [_version("a", None, "1")])
+    store.write_behind([cache_statement({"1": 5})])
+    store.write_behind([outcome_statement([("updated", 5, "", False, "a")])])
+    assert store.cached_deals(["1"]) == {}
+    other.execute("COMMIT")
+    store.wait_for_writes()
+
+    assert store.cached_deals(["1"]) == {"1": 5}
+    report = store.reports(["a"])["a"]
+    assert (report.status, report.deal_id) == ("updated", 5)
+
+
+def test_write_behind_skipped_after_failure(tmp_path: Path) -> None:
+    """A write queued behind failed versions is not run, and the failure is raised."""
+    store = OrdersStore(connect(tmp_path / "state.sqlite3"))
+    with store.transaction():
+        store.add_package(RECORD, "2026-12-04T09:00:00+00:00")
+    store.save_versions(RECORD, "2026-12-04T10:00:00+00:00", [_version("a", None, "1")])
+    store.write_behind([cache_statement({"1": 5})])
+    with pytest.raises(StateError, match="UNIQUE constraint failed: packages"):
+        store.wait_for_writes()
+    assert store.cached_deals(["1"]) == {}
+
+
+def test_write_behind_runs_now_without_versions(tmp_path: Path) -> None:
+    """With no versions being stored, queued statements are committed at once."""
+    store = OrdersStore(connect(tmp_path / "state.sqlite3"))
+    store.write_behind([cache_statement({"1": 5})])
+    other = connect(tmp_path / "state.sqlite3")
+    rows = other.execute("SELECT document_number, deal_id FROM deal_cache").fetchall()
+    assert [tuple(row) for row in rows] == [("1", 5)]
