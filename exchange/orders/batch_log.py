@@ -29,25 +29,29 @@ def encode_results(batch: list[BatchResult]) -> str:
     """Return one batch's results as the JSON text of the batch log.
 
     A taken update is ``[top, deal, item, date]``, a refused one ``[top,
-    deal, message, not_found]``, and the boolean marks the second form.
+    deal, message, not_found, transient]``, so the length separates the two.
     """
-    rows: list[tuple[str, int, str | None, str | bool | None]] = []
+    rows: list[tuple[object, ...]] = []
     for top, deal_id, state, failure in batch:
         if state is not None:
             rows.append(
                 (top, deal_id, state.payment_status_item, state.realization_date)
             )
         elif failure is not None:
-            rows.append((top, deal_id, failure.message, failure.not_found))
+            rows.append(
+                (top, deal_id, failure.message, failure.not_found, failure.transient)
+            )
     return jsonio.dumps(rows).decode()
 
 
 def decode_results(data: str) -> list[BatchResult]:
     """Return the results that ``encode_results`` wrote."""
     results: list[BatchResult] = []
-    for top, deal_id, first, second in jsonio.loads(data):
+    for top, deal_id, first, second, *rest in jsonio.loads(data):
         if isinstance(second, bool):
-            results.append((top, deal_id, None, UpdateFailure(first, second)))
+            # A log written before the transient mark existed has four items.
+            failure = UpdateFailure(first, second, transient=bool(rest and rest[0]))
+            results.append((top, deal_id, None, failure))
         else:
             results.append((top, deal_id, DealState(first, second, "sent"), None))
     return results
@@ -79,6 +83,14 @@ def record_batches(
                 None,
                 f"deal {deal_id} no longer exists in Bitrix24; the "
                 "deal is looked up again on the next run",
+                recheck=True,
+            )
+        elif failure.transient:
+            outcomes[top] = TopOutcome(
+                OrderStatus.PENDING,
+                deal_id,
+                f"Bitrix24 could not take the update of deal {deal_id} now "
+                f"({failure.message}); the order is retried on the next run",
                 recheck=True,
             )
         else:

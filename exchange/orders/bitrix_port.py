@@ -89,7 +89,11 @@ class BitrixDealPort:
                 {
                     deal_id: None
                     if error is None
-                    else UpdateFailure(str(error), not_found=error.not_found)
+                    else UpdateFailure(
+                        str(error),
+                        not_found=error.not_found,
+                        transient=error.transient,
+                    )
                     for deal_id, error in answers.items()
                 }
             )

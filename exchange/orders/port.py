@@ -45,10 +45,15 @@ class PlannedUpdate:
 
 @dataclass(frozen=True, slots=True)
 class UpdateFailure:
-    """The portal's reason for rejecting one update; ``not_found`` for a gone deal."""
+    """The portal's reason for rejecting one update.
+
+    ``not_found`` marks a deal that no longer exists, ``transient`` an error
+    after which the same update may succeed later (a server error, a limit).
+    """
 
     message: str
     not_found: bool
+    transient: bool = False
 
 
 BatchCallback = Callable[[dict[int, UpdateFailure | None]], None]

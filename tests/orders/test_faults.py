@@ -361,6 +361,46 @@ def test_command_error_marks_one_order(
     assert sum(service.updates.values()) == 2
 
 
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(500, "INTERNAL_SERVER_ERROR"), (503, "QUERY_LIMIT_EXCEEDED")],
+)
+def test_temporary_command_error_retried(
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    status: int,
+    error: str,
+) -> None:
+    """A temporary error for one command leaves its order pending until the retry."""
+    emulator = small_portal({201: "ТЛ-201", 202: "ТЛ-202"})
+    service = exchange_factory(emulator)
+    emulator.faults.add(method="crm.deal.update", status=status, error=error, times=1)
+    service.put(
+        package(
+            1,
+            [
+                order("A", "ТЛ-201", status="ОплаченПолностью"),
+                order("B", "ТЛ-202", status="ОплаченПолностью"),
+            ],
+        )
+    )
+
+    # The run retries pending orders after the files, so the follow-up
+    # receipt comes in the same run.
+    assert service.run().exit_code == 0
+    receipt, followup = service.receipts()
+    rows = rows_by_number(receipt)
+    failed = next(row for row in rows.values() if row["status"] != "updated")
+    assert failed["status"] == "pending"
+    assert error in failed["message"]
+    assert "retried on the next run" in failed["message"]
+    assert [(row["ref"], row["status"]) for row in followup["results"]] == [
+        (failed["ref"], "updated")
+    ]
+    assert service.deal(201) == (FULLY_PAID, None)
+    assert service.deal(202) == (FULLY_PAID, None)
+
+
 def test_crash_between_batches_reprocessed(
     small_portal: PortalFactory,
     exchange_factory: ExchangeFactory,

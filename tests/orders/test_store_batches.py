@@ -94,6 +94,22 @@ def test_logged_batches_are_recorded_by_the_next_run(tmp_path: Path) -> None:
     assert record_logged_batches(store, book.settle) == 0
 
 
+def test_logged_temporary_failure_stays_pending(tmp_path: Path) -> None:
+    """A temporary failure logged before a crash leaves its order pending."""
+    store = _staged_store(tmp_path)
+    failure = UpdateFailure("QUERY_LIMIT_EXCEEDED", not_found=False, transient=True)
+    store.log_batch(encode_results([("a", 11, None, failure)]))
+    # A log written before the transient mark existed has four items per row.
+    store.log_batch('[["b", 12, "Access denied", false]]')
+
+    assert record_logged_batches(store, ReportBook(store, "p-1").settle) == 2
+
+    reports = store.reports(["a", "b"])
+    assert (reports["a"].status, reports["a"].recheck) == ("pending", True)
+    assert reports["a"].deal_id == 11
+    assert (reports["b"].status, reports["b"].recheck) == ("error", False)
+
+
 @given(
     st.lists(
         st.tuples(
