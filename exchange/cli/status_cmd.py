@@ -51,8 +51,7 @@ def command(app: AppContext, limit: int) -> None:
         _reports(out, "orders in error", store.reports_with_status("error", limit))
         out.print(
             "orders that failed a check inside their package (the same ref "
-            "twice, a parent cycle, a shared Номер документа) are not stored; "
-            "their receipts list them"
+            "twice, a parent cycle) are not stored; their receipts list them"
         )
 
         table = Table(

@@ -41,6 +41,10 @@ class OrderProblem:
     """JSON Pointer of the offending field."""
     message: str
     """What is wrong and what to do."""
+    keeps_order: bool = False
+    """Whether the order is stored all the same: the problem lies with its
+    deal (a shared Номер документа), so a later package that resolves it
+    applies the order without sending it again."""
 
     def describe(self, source_name: str) -> str:
         """Format the problem as one line for people, naming the file."""

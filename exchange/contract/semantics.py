@@ -168,6 +168,7 @@ def _shared_document_numbers(orders: Sequence[Order]) -> list[OrderProblem]:
                     orders[index].ref,
                     f"/orders/{index}/document_number",
                     message,
+                    keeps_order=True,
                 )
             )
     return problems

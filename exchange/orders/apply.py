@@ -117,7 +117,11 @@ def apply_orders(
     record_logged_batches(store, book.settle)
     errors: dict[int, list[str]] = {}
     for problem in problems:
-        errors.setdefault(problem.index, []).append(problem.message)
+        # An order that shares its Номер документа is stored all the same,
+        # and the evaluation gives it the error: once the other order's
+        # number changes, that change draws this order in again.
+        if not problem.keeps_order:
+            errors.setdefault(problem.index, []).append(problem.message)
     orders = package.orders
     incoming = {
         order.ref: order for index, order in enumerate(orders) if index not in errors

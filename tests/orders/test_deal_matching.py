@@ -286,6 +286,40 @@ def test_number_conflict_across_packages(
     assert report.exit_code == 0
 
 
+def test_number_conflict_in_one_package(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """Two orders of one package share a number; correcting one applies the other."""
+    service = exchange_factory(small_portal({201: "ТЛ-201", 202: "ТЛ-202"}))
+    first = package(
+        1,
+        [
+            order("A", "ТЛ-201", status="ОплаченПолностью"),
+            order("B", "ТЛ-201", status="ОплаченЧастично"),
+        ],
+    )
+    service.put(first)
+
+    assert service.run().exit_code == 1
+    rows = rows_by_number(service.new_receipts()[0])
+    assert (rows["A"]["status"], rows["B"]["status"]) == ("error", "error")
+    assert "B" in rows["A"]["message"]
+    assert service.deal(201) == (None, None)
+
+    # 1C corrects B only and sends B alone, as it sends changed orders.
+    service.put(package(2, [order("B", "ТЛ-202", status="ОплаченЧастично")]))
+
+    assert service.run().exit_code == 0
+    receipts = service.new_receipts()
+    own = [r for r in receipts if r["in_reply_to"] != first["package_id"]]
+    assert rows_by_number(own[0])["B"]["status"] == "updated"
+    (followup,) = [r for r in receipts if r["in_reply_to"] == first["package_id"]]
+    row = rows_by_number(followup)["A"]
+    assert (row["status"], row["deal_id"]) == ("updated", 201)
+    assert service.deal(201) == (FULLY_PAID, None)
+    assert service.deal(202) == (PARTLY_PAID, None)
+
+
 def test_conflict_with_deleted_order_ignored(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
