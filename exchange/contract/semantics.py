@@ -88,6 +88,11 @@ def _own_parents(suborders: Sequence[tuple[int, Order]]) -> list[OrderProblem]:
 
 
 def _parent_cycles(suborders: Sequence[tuple[int, Order]]) -> list[OrderProblem]:
+    # Every order of a cycle is a sub-order whose parent is a sub-order of
+    # the package. Most packages have none whose parent is a sub-order too.
+    refs = {order.ref for _, order in suborders}
+    if refs.isdisjoint(order.parent_ref for _, order in suborders):
+        return []
     # With a duplicated ref the first occurrence's parent counts; duplicates
     # are reported on their own.
     parent_of: dict[str, str] = {}

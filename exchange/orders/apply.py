@@ -21,6 +21,7 @@ from exchange.contract.models import Order, OrdersPackage
 from exchange.contract.problems import OrderProblem
 from exchange.orders.batch_log import record_logged_batches
 from exchange.orders.evaluate import TopEvaluator
+from exchange.orders.number_owners import NumberOwners
 from exchange.orders.outcome import TopOutcome
 from exchange.orders.port import DealPort
 from exchange.orders.receipt_rows import receipt_rows, rollup_row
@@ -29,7 +30,7 @@ from exchange.rules.order_facts import Facts, is_included
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
 from exchange.state.orders_records import (
-    OrderReport,
+    OutcomeRow,
     PackageRecord,
     StoredOrder,
     VersionValues,
@@ -145,7 +146,7 @@ def apply_orders(
         scope = _affected(store, accepted, previous)
         evaluator = TopEvaluator(store, port, book)
         evaluation = evaluator.run(
-            scope.tree, scope.tops, scope.numbers, sharing=scope.sharing
+            scope.tree, scope.tops, scope.numbers, owners=scope.owners
         )
     except BaseException:
         # The connection takes no other statement until the queued writes end.
@@ -155,7 +156,7 @@ def apply_orders(
     if resumed:
         outcomes = _keep_confirmed(store, record.package_id, outcomes)
 
-    sub_reports: list[OrderReport] = []
+    sub_outcomes: list[OutcomeRow] = []
     # The deals of orders not applied, as last reported for their stored
     # versions: a receipt row names its deal whenever the deal is known.
     not_applied = [orders[index].ref for index in (*errors, *older)]
@@ -170,7 +171,7 @@ def apply_orders(
         scope.tree,
         scope.numbers,
         outcomes,
-        sub_reports,
+        sub_outcomes,
         known_deals,
     )
     own = {order.ref for order in orders}
@@ -185,7 +186,7 @@ def apply_orders(
         if row.rollup and row.status == OrderStatus.PENDING
     ]
     with store.transaction():
-        store.update_outcomes(sub_reports)
+        store.update_outcome_rows(sub_outcomes)
         store.add_pending_rollups(record.package_id, waiting)
     return OrdersResult(rows, dict(book.followups), evaluation.stopped)
 
@@ -266,16 +267,15 @@ class Scope:
     ``tree`` contains every family the package touches, ``numbers`` the 1C
     number of each of its orders. ``family_tops`` are the tops of the
     changed families; ``tops`` adds the tops that share a changed document
-    number, in the order their deals are updated. ``sharing`` gives the
-    counting tops of every changed number, an empty list for a number that
-    none carries.
+    number, in the order their deals are updated. ``owners`` gives the
+    counting tops of every changed number.
     """
 
     tree: OrderTree
     numbers: dict[str, str]
     family_tops: set[str]
     tops: list[str]
-    sharing: dict[str, list[str]]
+    owners: NumberOwners
 
 
 def _affected(
@@ -301,9 +301,9 @@ def _affected(
         if ref in changes:
             changes[ref] = stored.facts
     family_tops = affected_tops(tree, changes)
-    sharing = _sharing(store, accepted, previous)
-    tops = set(family_tops)
-    tops.update(ref for refs in sharing.values() for ref in refs)
+    owners, sharing_tops = _number_owners(store, accepted, previous)
+    # Every top of the package is in ``family_tops`` already.
+    tops = family_tops | sharing_tops
     # Stored tops of other families that share a changed number, and the
     # stored orders below the tops and the package's orders: the unchanged
     # siblings of changed sub-orders, and sub-orders that waited for a
@@ -322,36 +322,39 @@ def _affected(
         tree = OrderTree([*known.values(), *(stored.facts for stored in added)])
     # Otherwise the tree is complete as it is (OrderTree is immutable), which
     # also keeps what ``affected_tops`` cached in it.
-    return Scope(tree, numbers, family_tops, _in_order(tops, accepted, tree), sharing)
+    return Scope(tree, numbers, family_tops, _in_order(tops, accepted, tree), owners)
 
 
-def _sharing(
+def _number_owners(
     store: OrdersStore,
     accepted: dict[str, Order],
     previous: dict[str, StoredOrder],
-) -> dict[str, list[str]]:
+) -> tuple[NumberOwners, set[str]]:
     """Return the counting tops of each changed document number, package included.
 
     A changed number can end or start a conflict with orders elsewhere. The
     stored versions of the package's orders are left out, and the package's
-    versions counted instead.
+    versions counted instead. The second value lists the stored tops of
+    other packages that carry a changed number.
     """
     changed = {order.document_number for order in accepted.values()}
     changed.update(stored.facts.document_number for stored in previous.values())
     changed.discard(None)
     changed.discard("")
     wanted = cast("set[str]", changed)
-    stored = store.counting_tops_with_numbers(wanted)
-    sharing: dict[str, list[str]] = {number: [] for number in wanted}
-    for number, refs in stored.items():
-        sharing[number] = [ref for ref in refs if ref not in accepted]
-    for ref, order in accepted.items():
-        if order.parent_ref is None and order.document_number and is_included(order):
-            sharing[order.document_number].append(ref)
-    for refs in sharing.values():
-        if len(refs) > 1:
-            refs.sort()
-    return sharing
+    owners = NumberOwners()
+    stored_tops: set[str] = set()
+    for number, refs in store.counting_tops_with_numbers(wanted).items():
+        for ref in refs:
+            if ref not in accepted:
+                owners.add(number, ref)
+                stored_tops.add(ref)
+    owners.add_each(
+        (order.document_number, ref)
+        for ref, order in accepted.items()
+        if order.parent_ref is None and order.document_number and is_included(order)
+    )
+    return owners, stored_tops
 
 
 def _in_order(

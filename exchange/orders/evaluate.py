@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from exchange.bitrix24.errors import AccessDenied, Bitrix24Error
 from exchange.contract.enums import OrderStatus
 from exchange.orders.batch_log import BatchResult, encode_results, record_batches
+from exchange.orders.number_owners import NumberOwners
 from exchange.orders.outcome import OutcomeBook, TopOutcome
 from exchange.orders.port import (
     PAYMENT_ITEM,
@@ -63,16 +64,18 @@ class TopEvaluator:
         tops: Collection[str],
         numbers: dict[str, str],
         *,
-        sharing: Mapping[str, list[str]] | None = None,
+        owners: NumberOwners | None = None,
     ) -> Evaluation:
         """Evaluate ``tops`` of ``tree``; ``numbers`` maps refs to 1C numbers.
 
-        ``sharing`` may give, for some document numbers, the counting
+        ``owners`` may give, for some document numbers, the counting
         top-level orders that ``OrdersStore.counting_tops_with_numbers``
         returns now. Those numbers are not queried again.
         """
         result = Evaluation({})
-        candidates = self._classify(tree, tops, numbers, result, sharing or {})
+        candidates = self._classify(
+            tree, tops, numbers, result, owners or NumberOwners()
+        )
         deals = self._deals_of(candidates, result)
         planned: dict[str, PlannedUpdate] = {}
         if result.stopped is None:
@@ -95,7 +98,7 @@ class TopEvaluator:
         tops: Collection[str],
         numbers: dict[str, str],
         result: Evaluation,
-        sharing: Mapping[str, list[str]],
+        owners: NumberOwners,
     ) -> dict[str, str]:
         """Settle the tops that need no deal; return the others' numbers."""
         counting: dict[str, str] = {}
@@ -121,23 +124,29 @@ class TopEvaluator:
                 )
             else:
                 counting[top] = facts.document_number
-        unknown = set(counting.values()).difference(sharing)
-        shared = {**sharing, **self.store.counting_tops_with_numbers(unknown)}
-        for top, number in list(counting.items()):
-            refs = shared.get(number)
-            if not refs or (len(refs) == 1 and refs[0] == top):
-                continue
-            others = [ref for ref in refs if ref != top]
-            if others:
-                names = ", ".join(numbers.get(ref, ref) for ref in others)
-                result.outcomes[top] = TopOutcome(
-                    OrderStatus.ERROR,
-                    None,
-                    f"Номер документа {number!r} is also on order {names}; "
-                    "give each order its own number in 1C",
-                    recheck=False,
-                )
-                del counting[top]
+        sole, several = owners.sole, owners.several
+        unknown = {
+            number
+            for number in counting.values()
+            if number not in sole and number not in several
+        }
+        if unknown:
+            owners.add_all(self.store.counting_tops_with_numbers(unknown))
+        shared = [
+            (top, number, others)
+            for top, number in counting.items()
+            if sole.get(number) != top and (others := owners.others(number, top))
+        ]
+        for top, number, others in shared:
+            names = ", ".join(numbers.get(ref, ref) for ref in others)
+            result.outcomes[top] = TopOutcome(
+                OrderStatus.ERROR,
+                None,
+                f"Номер документа {number!r} is also on order {names}; "
+                "give each order its own number in 1C",
+                recheck=False,
+            )
+            del counting[top]
         return counting
 
     def _deals_of(
@@ -155,7 +164,8 @@ class TopEvaluator:
             for number, deal_id in cached.items()
             if deal_id in known
         }
-        missing = sorted({n for n in counting.values() if n not in deals})
+        # In package order, without repeats.
+        missing = list(dict.fromkeys(n for n in counting.values() if n not in deals))
         found: dict[str, list[FoundDeal]] = {}
         if missing:
             try:
@@ -165,18 +175,18 @@ class TopEvaluator:
                 log.error("deal lookup stopped: %s", exc)
         single = {
             number: rows[0]
-            for number in missing
-            if len(rows := found.get(number, [])) == 1
+            for number, rows in found.items()
+            if len(rows) == 1 and number not in deals
         }
         if single:
             # A deal this service sent values to keeps those as its known
             # state, as ``remember_reads`` keeps them in the database.
             stored = self.store.deal_states(d.deal_id for d in single.values())
+            deals.update(single)
             for number, deal in single.items():
                 prior = stored.get(deal.deal_id)
                 if prior is not None and prior.source == "sent":
-                    deal = FoundDeal(deal.deal_id, prior)  # noqa: PLW2901
-                deals[number] = deal
+                    deals[number] = FoundDeal(deal.deal_id, prior)
             self._read = single
         for top, number in counting.items():
             if number in deals:
@@ -252,17 +262,21 @@ class TopEvaluator:
     ) -> dict[str, PlannedUpdate]:
         planned: dict[str, PlannedUpdate] = {}
         # Rolled-up values repeat (a few statuses, the dates of a few
-        # months), so each one is encoded once.
-        states: dict[DealValues, DealState] = {}
+        # months), and the tree gives equal values as one object, so each is
+        # encoded once. The object's id is a cheaper key than its hash; the
+        # entry keeps the object alive, so no other object takes that id.
+        states: dict[int, tuple[DealValues, DealState]] = {}
         rollup = tree.rollup
+        state_of = self.port.state_of
         for top, number in counting.items():
             deal = deals.get(number)
             if deal is None:
                 continue
             values = rollup(top)
-            desired = states.get(values)
-            if desired is None:
-                desired = states[values] = self.port.state_of(values)
+            entry = states.get(id(values))
+            if entry is None:
+                entry = states[id(values)] = (values, state_of(values))
+            desired = entry[1]
             changes = _changes(desired, deal.state)
             if changes:
                 planned[top] = PlannedUpdate(deal.deal_id, changes, desired)

@@ -11,9 +11,13 @@ from collections.abc import Mapping, Sequence
 from exchange.contract.enums import OrderStatus
 from exchange.contract.models import Order
 from exchange.orders.outcome import TopOutcome
-from exchange.orders.reports import ReceiptRow, suborder_message
+from exchange.orders.reports import (
+    ReceiptRow,
+    left_out_message,
+    rolled_up_message,
+)
 from exchange.rules.rollup import OrderTree
-from exchange.state.orders_records import OrderReport, StoredOrder
+from exchange.state.orders_records import OutcomeRow, StoredOrder
 
 
 def receipt_rows(
@@ -24,18 +28,20 @@ def receipt_rows(
     tree: OrderTree,
     numbers: Mapping[str, str],
     outcomes: Mapping[str, TopOutcome],
-    sub_reports: list[OrderReport],
+    sub_outcomes: list[OutcomeRow],
     known_deals: Mapping[str, int | None],
 ) -> list[ReceiptRow]:
     """Return one receipt row per order of the package, in package order.
 
-    Sub-orders get their report (status ``suborder``, pending or error) in
-    ``sub_reports``; top-level reports were stored as their outcomes came.
-    ``known_deals`` gives the deal last reported for orders that are not
-    applied (in error, or older than stored), whose rows name it too.
+    Sub-orders get their outcome (status ``suborder``, pending or error)
+    appended to ``sub_outcomes``; top-level outcomes were stored as they
+    came. ``known_deals`` gives the deal last reported for orders that are
+    not applied (in error, or older than stored), whose rows name it too.
     """
     rows: list[ReceiptRow] = []
     append = rows.append
+    # The included sub-orders below one top share its message.
+    rolled_up: dict[str, str] = {}
     for index, order in enumerate(orders):
         ref = order.ref
         document_number = order.document_number or ""
@@ -53,13 +59,10 @@ def receipt_rows(
                     outcome.message,
                 )
         else:
-            report = _sub_report(accepted[ref], tree, numbers, outcomes)
-            sub_reports.append(report)
-            status, deal_id, message = (
-                OrderStatus(report.status),
-                report.deal_id,
-                report.message,
+            status, deal_id, message, recheck = _sub_outcome(
+                accepted[ref], tree, numbers, outcomes, rolled_up
             )
+            sub_outcomes.append((status.value, deal_id, message, recheck, ref))
         append(
             ReceiptRow(
                 ref,
@@ -92,33 +95,32 @@ def _not_applied(
     )
 
 
-def _sub_report(
+def _sub_outcome(
     order: Order,
     tree: OrderTree,
     numbers: Mapping[str, str],
     outcomes: Mapping[str, TopOutcome],
-) -> OrderReport:
-    """Return the report of a sub-order: rolled up, waiting, or in a cycle."""
+    rolled_up: dict[str, str],
+) -> tuple[OrderStatus, int | None, str, bool]:
+    """Return a sub-order's status, deal, message and recheck.
+
+    The sub-order is rolled up or left out, waits for its parent, or is in
+    a parent cycle. ``rolled_up`` caches the message of each top's
+    included sub-orders.
+    """
     ref = order.ref
     top = tree.top_of(ref)
     if top is None:
-        cycle = tree.in_cycle(ref)
-        return _report(
-            order,
-            OrderStatus.ERROR if cycle else OrderStatus.PENDING,
-            None,
-            _CYCLE if cycle else _ORPHAN,
-            recheck=not cycle,
-        )
+        if tree.in_cycle(ref):
+            return OrderStatus.ERROR, None, _CYCLE, False
+        return OrderStatus.PENDING, None, _ORPHAN, True
     outcome = outcomes.get(top)
-    message = suborder_message(ref, tree, numbers, outcome)
-    return _report(
-        order,
-        OrderStatus.SUBORDER,
-        outcome.deal_id if outcome else None,
-        message,
-        recheck=False,
-    )
+    message = left_out_message(ref, tree, numbers)
+    if message is None:
+        message = rolled_up.get(top)
+        if message is None:
+            message = rolled_up[top] = rolled_up_message(top, tree, numbers, outcome)
+    return OrderStatus.SUBORDER, outcome.deal_id if outcome else None, message, False
 
 
 _RETRIED = "the order is retried on the next run"
@@ -130,29 +132,6 @@ _ORPHAN = (
     "the parent order (Головной заказ) is not known yet; upload it from 1C, "
     "the order is retried until then"
 )
-
-
-def _report(
-    order: Order,
-    status: OrderStatus,
-    deal_id: int | None,
-    message: str,
-    *,
-    recheck: bool,
-) -> OrderReport:
-    # Only the outcome is stored (``update_outcomes``); the package and
-    # numbers are those of the order's stored version.
-    return OrderReport(
-        ref=order.ref,
-        package_id="",
-        number=order.number,
-        document_number=order.document_number or "",
-        status=status.value,
-        deal_id=deal_id,
-        message=message,
-        rollup=False,
-        recheck=recheck,
-    )
 
 
 def rollup_row(

@@ -248,30 +248,52 @@ def suborder_message(
     A sub-order that is marked for deletion or not posted, or that hangs
     below such an order, is left out of the rollup, and the message says
     which order keeps it out. Otherwise it names the top it is rolled up
-    into and that top's outcome.
+    into and that top's outcome (``rolled_up_message``).
     """
+    left_out = left_out_message(ref, tree, numbers)
+    if left_out is not None:
+        return left_out
+    return rolled_up_message(tree.top_of(ref), tree, numbers, outcome)
+
+
+def left_out_message(
+    ref: str, tree: OrderTree, numbers: Mapping[str, str]
+) -> str | None:
+    """Return why a sub-order is left out of its top's rollup, or None."""
     excluded = tree.left_out_by(ref)
-    if excluded is not None:
-        reason = "marked for deletion" if excluded.deletion_mark else "not posted"
-        if excluded.ref == ref:
-            parent = excluded.parent_ref or ""
-            return (
-                f"{reason}, so left out of the rollup of order "
-                f"{numbers.get(parent, parent)}"
-            )
-        order = tree.get(ref)
-        relation = (
-            "its parent"
-            if order is not None and order.parent_ref == excluded.ref
-            else "the order above it,"
-        )
-        number = numbers.get(excluded.ref, excluded.ref)
-        above = excluded.parent_ref or ""
+    if excluded is None:
+        return None
+    reason = "marked for deletion" if excluded.deletion_mark else "not posted"
+    if excluded.ref == ref:
+        parent = excluded.parent_ref or ""
         return (
-            f"{relation} {number} is {reason}, so it is left out of the rollup "
-            f"of order {numbers.get(above, above)}"
+            f"{reason}, so left out of the rollup of order "
+            f"{numbers.get(parent, parent)}"
         )
-    top = tree.top_of(ref)
+    order = tree.get(ref)
+    relation = (
+        "its parent"
+        if order is not None and order.parent_ref == excluded.ref
+        else "the order above it,"
+    )
+    number = numbers.get(excluded.ref, excluded.ref)
+    above = excluded.parent_ref or ""
+    return (
+        f"{relation} {number} is {reason}, so it is left out of the rollup "
+        f"of order {numbers.get(above, above)}"
+    )
+
+
+def rolled_up_message(
+    top: str | None,
+    tree: OrderTree,
+    numbers: Mapping[str, str],
+    outcome: TopOutcome | None,
+) -> str:
+    """Return the message of the sub-orders that ``top`` rolls up, and its outcome.
+
+    Every included sub-order below one top gets the same message.
+    """
     top_facts = tree.get(top) if top is not None else None
     top_number = top_facts.document_number if top_facts is not None else None
     top_name = numbers.get(top, top) if top is not None else "(unknown)"

@@ -200,12 +200,18 @@ class OrderTree:
         """Return the values an order sends by itself: its status and date.
 
         Orders share a few statuses and dates, so equal values are one
-        object, built once per tree.
+        object, built once per tree (``_interned``), rolled-up ones too.
         """
-        key = (order.payment_status or PaymentStatus.NOT_PAID, order.realization_date)
+        return self._interned(
+            order.payment_status or PaymentStatus.NOT_PAID, order.realization_date
+        )
+
+    def _interned(self, status: PaymentStatus, day: date | None) -> DealValues:
+        """Return the one ``DealValues`` object of this tree with these values."""
+        key = (status, day)
         values = self._values.get(key)
         if values is None:
-            values = self._values[key] = DealValues(*key)
+            values = self._values[key] = DealValues(status, day)
         return values
 
     def _combine(self, ref: str) -> DealValues:
@@ -218,7 +224,7 @@ class OrderTree:
         known_dates = [day for day in dates if day is not None]
         latest = max(known_dates) if len(known_dates) == len(dates) else None
 
-        return DealValues(payment_status=status, realization_date=latest)
+        return self._interned(status, latest)
 
 
 def affected_tops(tree: OrderTree, previous: Mapping[str, Facts | None]) -> set[str]:
