@@ -26,6 +26,7 @@ from exchange import jsonio
 from exchange.archive.keys import (
     KEY_TYPES,
     KeyPairs,
+    catalog_keys,
     counterparty_keys,
     normalize_key,
     normalize_keys,
@@ -44,6 +45,7 @@ __all__ = [
     "JournalEntry",
     "RecordedEntry",
     "StoredJSON",
+    "catalog_keys",
     "compute_entry_hash",
     "counterparty_keys",
     "loads_column",

@@ -27,6 +27,9 @@ KEY_TYPES: tuple[str, ...] = (
     "inn",
     "order_ref",
     "package_id",
+    "counterparty_ref",
+    "company_id",
+    "contact_id",
 )
 
 KeyPairs = tuple[tuple[str, str], ...]
@@ -36,9 +39,9 @@ def normalize_key(key_type: str, value: str) -> str:
     """Return ``value`` in the form keys are stored and searched in.
 
     Numbers are trimmed (1C compares document numbers after trimming), an
-    INN loses all white space, and references and package ids are
-    lower-cased because UUIDs compare case-insensitively. Raises
-    ``ValueError`` for an unknown key type.
+    INN loses all white space, and references (of orders and of
+    counterparties) and package ids are lower-cased because UUIDs compare
+    case-insensitively. Raises ``ValueError`` for an unknown key type.
     """
     return _normalizer(key_type)(value)
 
@@ -123,9 +126,45 @@ def order_keys(results: Sequence[OrderResult]) -> list[tuple[str, str]]:
     return keys
 
 
-def counterparty_keys(results: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """Return the INN keys of counterparty records or results."""
-    return [("inn", str(result["inn"])) for result in results if result.get("inn")]
+def counterparty_keys(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """Return the search keys of exported counterparty records or 1C's results.
+
+    A record of a ``counterparties`` package gives its INN, its 1C reference
+    and those of its match candidates, its Bitrix24 company or contact ID and
+    the IDs of its flagged deals. A result of a ``counterparties_receipt``
+    gives the reference and the item ID. Absent and empty values give no key.
+    """
+    keys = [("inn", str(record["inn"])) for record in records if record.get("inn")]
+    for record in records:
+        if record.get("ref"):
+            keys.append(("counterparty_ref", str(record["ref"])))
+        match = record.get("match")
+        if isinstance(match, dict):
+            candidates = match.get("candidates") or ()
+            keys.extend(("counterparty_ref", str(ref)) for ref in candidates)
+    for record in records:
+        key_type = _ITEM_KEY_TYPES.get(record.get("b24_entity", ""))
+        if key_type is not None and record.get("b24_id") is not None:
+            keys.append((key_type, str(record["b24_id"])))
+    for record in records:
+        keys.extend(("deal_id", str(deal_id)) for deal_id in record.get("deal_ids", ()))
+    return keys
+
+
+class CatalogItem(Protocol):
+    """One counterparty of a 1C catalog, as the journal reads it."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def inn(self) -> str | None: ...
+
+
+def catalog_keys(items: Sequence[CatalogItem]) -> list[tuple[str, str]]:
+    """Return the 1C reference and INN keys of a counterparty catalog."""
+    keys = [("counterparty_ref", item.ref) for item in items]
+    keys.extend(("inn", item.inn) for item in items if item.inn)
+    return keys
 
 
 def _normalize_all(key_type: str, values: list[str]) -> Iterable[str]:
@@ -164,4 +203,7 @@ def _stripped_lower(value: str) -> str:
     return value.strip().lower()
 
 
-_LOWER_CASE_TYPES = frozenset({"order_ref", "package_id"})
+_LOWER_CASE_TYPES = frozenset({"order_ref", "package_id", "counterparty_ref"})
+
+# Key type of a Bitrix24 item ID by the record's ``b24_entity``.
+_ITEM_KEY_TYPES = {"company": "company_id", "contact": "contact_id"}

@@ -22,7 +22,12 @@ _RESULT_FIELDS = {
     "deal_id": "deal_id",
     "inn": "inn",
     "order_ref": "ref",
+    "counterparty_ref": "ref",
 }
+# Array of an archived outgoing package that lists its results, by kind.
+_RESULT_ARRAYS = {"counterparties": "counterparties"}
+# ``b24_entity`` of the results that a company or contact ID key names.
+_ITEM_ENTITIES = {"company_id": "company", "contact_id": "contact"}
 
 
 @dataclass(frozen=True)
@@ -65,36 +70,80 @@ def resolve_entries(journal: Journal, token: str) -> list[RecordedEntry]:
 
 
 def find_touches(
-    journal: Journal, key_type: str, value: str, archive: Archive | None = None
+    journal: Journal,
+    key_type: str | tuple[str, ...],
+    value: str,
+    archive: Archive | None = None,
 ) -> list[Touch]:
     """Return every entry with the key and the result rows that name it.
 
-    An incoming entry keeps its receipt's results in ``details``. For an
-    outgoing entry without them (a follow-up receipt, say), the rows come
-    from its archived file when ``archive`` is given.
+    ``key_type`` may be a tuple of types, such as both kinds of 1C reference.
+    An entry found by several of them is returned once, in id order. An
+    incoming entry keeps its results in ``details``. For an outgoing entry
+    without them (a follow-up receipt or a counterparties package), the rows
+    come from its archived file when ``archive`` is given.
     """
-    wanted = normalize_key(key_type, value)
-    field_name = _RESULT_FIELDS.get(key_type)
-    touches = []
-    for entry in journal.find(key_type, value):
-        results: list[Mapping[str, Any]] = []
-        rows = entry.details
-        if not isinstance(rows, list) and archive is not None:
-            rows = _archived_results(archive, entry)
-        if field_name is not None and isinstance(rows, list):
-            results = [
-                row
-                for row in rows
-                if isinstance(row, dict)
-                and row.get(field_name) not in (None, "")
-                and normalize_key(key_type, str(row[field_name])) == wanted
-            ]
-        touches.append(Touch(entry, results))
-    return touches
+    key_types = (key_type,) if isinstance(key_type, str) else key_type
+    found: dict[int, Touch] = {}
+    for one_type in key_types:
+        normalized = normalize_key(one_type, value)
+        for entry in journal.find(one_type, value):
+            rows = entry.details
+            if not isinstance(rows, list) and archive is not None:
+                rows = _archived_results(archive, entry)
+            results = _matching_rows(one_type, normalized, rows)
+            if entry.id in found:
+                results = found[entry.id].results + results
+            found[entry.id] = Touch(entry, results)
+    return [found[entry_id] for entry_id in sorted(found)]
+
+
+def _matching_rows(
+    key_type: str, normalized: str, rows: Any
+) -> list[Mapping[str, Any]]:
+    """Return the result rows that contain the key value ``normalized``."""
+    if not isinstance(rows, list):
+        return []
+    return [
+        row
+        for row in rows
+        if isinstance(row, dict)
+        and any(
+            normalize_key(key_type, str(value)) == normalized
+            for value in _row_values(key_type, row)
+        )
+    ]
+
+
+def _row_values(key_type: str, row: Mapping[str, Any]) -> list[Any]:
+    """Return the values of ``row`` that a key of ``key_type`` is compared with.
+
+    A counterparty record names its deals in ``deal_ids`` and the 1C
+    references it may be linked to in ``match.candidates``.
+    """
+    values: list[Any] = []
+    entity = _ITEM_ENTITIES.get(key_type)
+    if entity is not None:
+        if row.get("b24_entity") == entity:
+            values.append(row.get("b24_id"))
+    elif key_type in _RESULT_FIELDS:
+        values.append(row.get(_RESULT_FIELDS[key_type]))
+    if key_type == "deal_id" and isinstance(row.get("deal_ids"), list):
+        values.extend(row["deal_ids"])
+    match = row.get("match")
+    if key_type == "counterparty_ref" and isinstance(match, dict):
+        candidates = match.get("candidates")
+        if isinstance(candidates, list):
+            values.extend(candidates)
+    return [value for value in values if value not in (None, "")]
 
 
 def _archived_results(archive: Archive, entry: RecordedEntry) -> Any:
-    """Return the ``results`` of an outgoing entry's archived file, or None."""
+    """Return the result rows of an outgoing entry's archived file, or None.
+
+    The rows are the ``results`` of a receipt, or the ``counterparties`` of
+    a counterparties package.
+    """
     if entry.direction != "out" or not entry.archive_path:
         return None
     try:
@@ -102,7 +151,9 @@ def _archived_results(archive: Archive, entry: RecordedEntry) -> Any:
         document = jsonio.loads(path.read_bytes())
     except (ValueError, OSError):
         return None
-    return document.get("results") if isinstance(document, dict) else None
+    if not isinstance(document, dict):
+        return None
+    return document.get(_RESULT_ARRAYS.get(entry.kind, "results"))
 
 
 def read_reply(archive: Archive, entry: RecordedEntry) -> str | None:

@@ -124,10 +124,10 @@ def list_command(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.pass_context
 def show_command(ctx: click.Context, token: str, as_json: bool) -> None:
-    """Show entries with their per-order results and archived reply.
+    """Show entries with their per-order or per-item results and archived reply.
 
-    A package id also shows the follow-up receipts written for it. Exits 1
-    when no entry matches.
+    A package id also shows the replies to it: follow-up receipts, and 1C's
+    receipts for a counterparties package. Exits 1 when no entry matches.
     """
     with opened_journal(ctx) as opened:
         entries = resolve_entries(opened.journal, token)
@@ -149,22 +149,35 @@ def show_command(ctx: click.Context, token: str, as_json: bool) -> None:
         print_entry(output, entry, replies[entry.id], zone)
 
 
-_FIND_OPTIONS = {
-    "order": "order_number",
-    "document_number": "document_number",
-    "deal": "deal_id",
-    "inn": "inn",
-    "ref": "order_ref",
-    "package_id": "package_id",
+# Key types each option of ``audit find`` searches. A 1C reference may name
+# an order or a counterparty.
+_FIND_OPTIONS: dict[str, tuple[str, ...]] = {
+    "order": ("order_number",),
+    "document_number": ("document_number",),
+    "deal": ("deal_id",),
+    "inn": ("inn",),
+    "ref": ("order_ref", "counterparty_ref"),
+    "company": ("company_id",),
+    "contact": ("contact_id",),
+    "package_id": ("package_id",),
 }
 
 
 @command.command(name="find")
 @click.option("--order", help="Order number (1C Номер) to search for.")
 @click.option("--document-number", help="Order's Номер документа to search for.")
-@click.option("--deal", help="Bitrix24 deal ID to search for.")
+@click.option(
+    "--deal",
+    help="Bitrix24 deal ID to search for, in orders receipts and in the "
+    "flagged deals of counterparty exports.",
+)
 @click.option("--inn", help="Counterparty INN to search for.")
-@click.option("--ref", help="1C reference (UUID) of an order to search for.")
+@click.option(
+    "--ref",
+    help="1C reference (UUID) of an order or a counterparty to search for.",
+)
+@click.option("--company", help="Bitrix24 company ID to search for.")
+@click.option("--contact", help="Bitrix24 contact ID to search for.")
 @click.option("--package-id", help="Package id to search for, replies included.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.pass_context
@@ -175,13 +188,15 @@ def find_command(
     deal: str | None,
     inn: str | None,
     ref: str | None,
+    company: str | None,
+    contact: str | None,
     package_id: str | None,
     as_json: bool,
 ) -> None:
-    """List every entry that mentions an order, deal or INN, with its status.
+    """List every entry that mentions an order, deal, counterparty or package.
 
-    Each status is shown after the order number it belongs to. Exits 1 when
-    no entry matches.
+    Each status is shown after the order number or the Bitrix24 company or
+    contact it belongs to. Exits 1 when no entry matches.
     """
     keys = {
         "order": order,
@@ -189,13 +204,15 @@ def find_command(
         "deal": deal,
         "inn": inn,
         "ref": ref,
+        "company": company,
+        "contact": contact,
         "package_id": package_id,
     }
     given = [(name, value) for name, value in keys.items() if value is not None]
     if len(given) != 1:
         raise click.UsageError(
-            "give exactly one of --order, --document-number, --deal, --inn, --ref "
-            "or --package-id"
+            "give exactly one of --order, --document-number, --deal, --inn, --ref, "
+            "--company, --contact or --package-id"
         )
     option, value = given[0]
     with opened_journal(ctx) as opened:
@@ -224,8 +241,9 @@ def find_command(
 
 
 def _touch_statuses(touch: Touch) -> str:
-    # A deal or INN can match several orders of one package, so each status
-    # is shown after the order number of its result row.
+    # A deal or INN can match several orders or counterparties of one
+    # package, so each status is shown after the order number, or the
+    # Bitrix24 item, of its result row.
     shown: list[str] = []
     for result in touch.results:
         status = result.get("status") or result.get("action")
@@ -234,6 +252,9 @@ def _touch_statuses(touch: Touch) -> str:
         number = result.get("number")
         if number not in (None, ""):
             shown.append(f"{escape_control(str(number))} {status}")
+        elif result.get("b24_entity") and result.get("b24_id") is not None:
+            item = f"{result['b24_entity']} {result['b24_id']}"
+            shown.append(f"{escape_control(item)} {status}")
         else:
             shown.append(str(status))
     return ", ".join(shown) or touch.entry.outcome

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from exchange.archive import counterparty_keys
 from exchange.contract.enums import PackageKind
 from exchange.contract.load import validate_outgoing
 from exchange.counterparties.collect import collect
@@ -86,7 +87,6 @@ def export_counterparties(
     body = _body(built)
     _check_body(runtime, body)
 
-    inns = dict.fromkeys(record.inn for record in built if record.inn)
     warnings = sum(len(record.warnings) for record in built)
 
     def record_export(package: OutgoingPackage) -> None:
@@ -106,7 +106,7 @@ def export_counterparties(
         )
 
     package = runtime.outbox.compose(
-        KIND, body, keys=tuple(("inn", inn) for inn in inns), record=record_export
+        KIND, body, keys=counterparty_keys(body["counterparties"]), record=record_export
     )
     runtime.outbox.deliver()
     for item, reason in due:

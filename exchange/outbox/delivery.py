@@ -75,6 +75,8 @@ class Outbox:
         """Number a package, store it for delivery and return it.
 
         ``keys`` are journal search keys recorded when it is delivered.
+        NOTE: they are kept in memory only. A package queued before a crash
+        and delivered by the next process is found only by its package ids.
         ``record``, when given, runs inside the transaction that queues the
         package, so what the caller records about it (an export, say) is
         committed together with it or not at all.

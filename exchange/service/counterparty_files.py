@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from exchange.archive import catalog_keys, counterparty_keys
 from exchange.contract.load import LoadedFile
 from exchange.contract.models import (
     CounterpartiesReceiptPackage,
@@ -58,10 +59,7 @@ def apply_counterparty_file(
     with store.transaction():
         if store.package(record.package_id) is None:
             store.add_package(record, received.isoformat())
-    keys: list[tuple[str, str]] = []
-    if isinstance(package, CounterpartyCatalogPackage):
-        # ``audit find --inn`` finds the catalogs that carried an INN.
-        keys = [("inn", item.inn) for item in package.counterparties if item.inn]
+    details, keys = _journal_details_and_keys(package)
     archive_file(
         runtime,
         loaded,
@@ -71,6 +69,7 @@ def apply_counterparty_file(
         "",
         b"",
         counts=counts,
+        details=details,
         keys=keys,
     )
     with store.transaction():
@@ -84,3 +83,21 @@ def apply_counterparty_file(
         format_counts(counts),
     )
     return FileOutcome(loaded.source_name, "applied", record.kind, counts)
+
+
+def _journal_details_and_keys(
+    package: Any,
+) -> tuple[list[dict[str, Any]] | None, list[tuple[str, str]]]:
+    """Return the journal details and search keys of an applied counterparty file.
+
+    A catalog is found by each reference and INN it lists, and keeps no
+    details because it may list every counterparty of the 1C base. A receipt
+    keeps its results, so that ``audit show`` lists which reference 1C gave
+    to which item. It is found by those references and item IDs, and by the
+    package id of the export it replies to, as replies to orders are.
+    """
+    if isinstance(package, CounterpartyCatalogPackage):
+        return None, catalog_keys(package.counterparties)
+    results = [result.model_dump(mode="json") for result in package.results]
+    keys = [("package_id", package.in_reply_to), *counterparty_keys(results)]
+    return results, keys
