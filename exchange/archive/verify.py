@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from exchange.archive._files import sha256_file
@@ -80,14 +81,32 @@ class VerifyReport:
 
 
 def parse_head(text: str) -> tuple[int, str]:
-    """Parse an ``ID:HASH`` head; raise ``ValueError`` when malformed."""
-    match = _HEAD.match(text.strip())
+    """Parse a chain head kept by an auditor into its entry id and hash.
+
+    Takes ``ID:HASH`` as ``audit verify`` prints it, ``ID HASH``, and a line
+    of ``chain-heads/<date>.txt`` as ``Journal.write_head`` writes it:
+    ``<UTC time> ID HASH``. Raises ``ValueError`` for any other text.
+    """
+    parts = text.split()
+    if len(parts) == 3 and _is_time(parts[0]):
+        parts = parts[1:]
+    match = _HEAD.match(":".join(parts))
     if match is None:
         raise ValueError(
-            f"invalid head {text!r}: expected <entry id>:<64 hex digits>, "
-            "as printed by 'exchange audit verify'"
+            f"invalid head {text!r}: expected <entry id>:<64 hex digits>, as "
+            "'exchange audit verify' prints it, or a line of "
+            "<archive>/chain-heads/<date>.txt as written "
+            "(<UTC time> <entry id> <64 hex digits>)"
         )
     return int(match[1]), match[2].lower()
+
+
+def _is_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def verify(

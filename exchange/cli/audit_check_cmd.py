@@ -23,9 +23,11 @@ from exchange.timestamps import format_timestamp
 @click.command(name="verify")
 @click.option(
     "--head",
-    metavar="ID:HASH",
-    help="A head kept from an earlier check (entry id and its SHA-256); "
-    "the check fails unless that entry is still in the chain with that hash.",
+    metavar="HEAD",
+    help="A head kept from an earlier check: a line of "
+    "<archive>/chain-heads/<date>.txt as written (in quotes), or ID:HASH as "
+    "this command prints it. The check fails unless that entry is still in "
+    "the chain with that hash.",
 )
 @click.option(
     "--strict",
@@ -42,8 +44,9 @@ def verify_command(
 
     Prints the head (last entry id and hash) and every mismatch, and exits 1
     when there is any. A passing check appends the head to
-    <archive>/chain-heads/YYYY-MM-DD.txt; copy those lines to a place the
-    service cannot write, and pass one later with --head.
+    <archive>/chain-heads/YYYY-MM-DD.txt as a line "<UTC time> <entry id>
+    <hash>". Copy those lines to a place the service cannot write, and pass
+    one later, quoted, with --head.
 
     Files that no journal entry names are listed as UNREFERENCED with their
     likely cause and what to do; they fail the check only with --strict.

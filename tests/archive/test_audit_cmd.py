@@ -311,11 +311,31 @@ def test_verify_head_option(roots: Roots, populated: list[RecordedEntry]) -> Non
     assert "the expected head had hash" in bad.stdout
 
 
+def test_verify_head_as_written(roots: Roots, populated: list[RecordedEntry]) -> None:
+    """--head takes a chain-heads line as written, and the ID HASH form."""
+    assert audit(roots, "verify").exit_code == 0
+    (heads_file,) = (roots.archive / "chain-heads").glob("*.txt")
+    line = heads_file.read_text(encoding="utf-8").splitlines()[-1]
+    entry_hash = populated[-1].entry_hash
+
+    as_written = audit(roots, "verify", "--head", line)
+    id_and_hash = audit(roots, "verify", "--head", f" 3  {entry_hash.upper()}\n")
+    other_hash = audit(roots, "verify", "--head", line.replace(entry_hash, "0" * 64))
+
+    assert line.split()[1:] == ["3", entry_hash]
+    assert as_written.exit_code == 0, as_written.output
+    assert id_and_hash.exit_code == 0, id_and_hash.output
+    assert other_hash.exit_code == 1
+    assert "the expected head had hash" in other_hash.stdout
+
+
 def test_verify_malformed_head(roots: Roots, populated: list[RecordedEntry]) -> None:
     """A malformed --head is a usage error (exit 2)."""
-    result = audit(roots, "verify", "--head", "latest")
-    assert result.exit_code == 2
-    assert "invalid head" in result.stderr
+    for head in ["latest", f"yesterday 3 {'a' * 64}", f"3 {'a' * 63}", "3:4:5"]:
+        result = audit(roots, "verify", "--head", head)
+        assert result.exit_code == 2, head
+        assert "invalid head" in result.stderr, head
+        assert "a line of <archive>/chain-heads/" in result.stderr, head
 
 
 def test_prune_and_verify(roots: Roots, populated: list[RecordedEntry]) -> None:
