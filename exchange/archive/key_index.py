@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from exchange.plurals import format_count
 from exchange.state.db import transaction
 
 if TYPE_CHECKING:
@@ -79,7 +80,10 @@ def index_pending(conn: sqlite3.Connection) -> int:
         )
         conn.execute(_INDEX_PENDING)
         conn.execute("DELETE FROM journal_keys_pending")
-    log.debug("indexed the search keys of %d journal entries", count)
+    log.debug(
+        "indexed the search keys of %s",
+        format_count(count, "journal entry", "journal entries"),
+    )
     return count
 
 

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from exchange import jsonio
 from exchange.archive.names import escape_control
+from exchange.plurals import format_count
 from exchange.timestamps import format_timestamp
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def _entry_fields(
     yield "Processed", format_timestamp(entry.processed_at, zone)
     yield "Outcome", entry.outcome
     yield "Counts", counts_text(entry.counts)
-    yield "Size", f"{entry.size} bytes"
+    yield "Size", format_count(entry.size, "byte")
     yield "SHA-256", entry.sha256
     if entry.rejected:
         yield "In the error folder as", entry.archive_path

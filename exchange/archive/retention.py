@@ -18,6 +18,7 @@ from exchange.archive._time import format_utc
 from exchange.archive.entry import JournalEntry, RecordedEntry
 from exchange.archive.journal import Journal
 from exchange.archive.verify import PRUNED_IDS_FIELD
+from exchange.plurals import format_count
 
 if TYPE_CHECKING:
     import sqlite3
@@ -91,11 +92,10 @@ def prune(
         path.unlink(missing_ok=True)
         _remove_empty_parents(path.parent, stop_at=(archive.root, archive.errors_root))
     log.info(
-        "retention: pruned %d files (%d bytes) of %d entries processed before %s;"
-        " marker entry %d",
-        report.files,
-        report.bytes,
-        len(report.entry_ids),
+        "retention: pruned %s (%s) of %s processed before %s; marker entry %d",
+        format_count(report.files, "file"),
+        format_count(report.bytes, "byte"),
+        format_count(len(report.entry_ids), "entry", "entries"),
         cutoff,
         report.marker_id,
     )

@@ -17,6 +17,7 @@ from exchange.cli.audit_access import (
     settings_value,
 )
 from exchange.errors import EXIT_ATTENTION
+from exchange.plurals import format_count
 from exchange.timestamps import format_timestamp
 
 
@@ -88,11 +89,14 @@ def verify_command(
     else:
         _print_verify_report(report, heads_file)
     if not report.ok:
-        click.echo(f"{len(report.problems)} mismatches found.", err=True)
+        mismatches = format_count(len(report.problems), "mismatch", "mismatches")
+        click.echo(f"{mismatches} found.", err=True)
     if report.unreferenced:
+        files = format_count(len(report.unreferenced), "file")
+        verb = "is" if len(report.unreferenced) == 1 else "are"
         click.echo(
-            f"{len(report.unreferenced)} files in the archive are named by no "
-            "journal entry; see the UNREFERENCED lines."
+            f"{files} in the archive {verb} named by no journal entry; "
+            "see the UNREFERENCED lines."
             + (" --strict makes this a failure." if strict and not passed else ""),
             err=True,
         )
@@ -102,8 +106,9 @@ def verify_command(
 
 def _print_verify_report(report: VerifyReport, heads_file: Path | None) -> None:
     click.echo(
-        f"Checked {report.entries_checked} entries and {report.files_checked} "
-        f"files ({report.files_skipped} pruned files skipped)."
+        f"Checked {format_count(report.entries_checked, 'entry', 'entries')} and "
+        f"{format_count(report.files_checked, 'file')} "
+        f"({format_count(report.files_skipped, 'pruned file')} skipped)."
     )
     click.echo(f"Head: {report.head_id}:{report.head_hash}")
     for problem in report.problems:
@@ -133,8 +138,10 @@ def prune_command(ctx: click.Context, older_than_days: int | None) -> None:
         report = prune(opened.conn, opened.archive, older_than_days, datetime.now(UTC))
     cutoff = format_timestamp(report.cutoff, display_zone(ctx))
     click.echo(
-        f"Pruned {report.files} files ({report.bytes} bytes) of "
-        f"{len(report.entry_ids)} entries processed before {cutoff}."
+        f"Pruned {format_count(report.files, 'file')} "
+        f"({format_count(report.bytes, 'byte')}) of "
+        f"{format_count(len(report.entry_ids), 'entry', 'entries')} "
+        f"processed before {cutoff}."
     )
     if report.marker_id is not None:
         click.echo(f"Marker entry: {report.marker_id}")

@@ -26,6 +26,7 @@ from exchange.cli.audit_access import (
 )
 from exchange.cli.audit_check_cmd import prune_command, verify_command
 from exchange.errors import EXIT_ATTENTION
+from exchange.plurals import format_count
 
 
 @click.group(name="audit")
@@ -116,7 +117,7 @@ def list_command(
     for entry in entries:
         table.add_row(*entry_cells(entry, zone))
     make_console().print(table)
-    click.echo(f"{len(entries)} entries")
+    click.echo(format_count(len(entries), "entry", "entries"))
 
 
 @command.command(name="show")

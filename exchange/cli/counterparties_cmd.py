@@ -6,6 +6,7 @@ import click
 
 from exchange.cli.context import AppContext
 from exchange.errors import ExchangeError
+from exchange.plurals import format_count
 from exchange.service.runtime import Runtime
 
 _ENTITIES = ("deal", "company", "contact")
@@ -44,11 +45,13 @@ def export(ctx: click.Context, only: tuple[str, ...]) -> None:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(exc.exit_code)
     if outcome.package_name is None:
-        click.echo(f"nothing to export ({outcome.flagged} flagged items, none due)")
+        flagged = format_count(outcome.flagged, "flagged item")
+        click.echo(f"nothing to export ({flagged}, none due)")
         return
     click.echo(
-        f"wrote {outcome.package_name}: {outcome.records} counterparties, "
-        f"{outcome.warnings} warnings"
+        f"wrote {outcome.package_name}: "
+        f"{format_count(outcome.records, 'counterparty', 'counterparties')}, "
+        f"{format_count(outcome.warnings, 'warning')}"
     )
 
 

@@ -302,6 +302,24 @@ def test_verify_tampered(roots: Roots, populated: list[RecordedEntry]) -> None:
     assert not (roots.archive / "chain-heads").exists()
 
 
+def test_counts_of_one_singular(roots: Roots, cli_clock: FixedClock) -> None:
+    """list, verify and prune write a count of one with a singular noun."""
+    archive = Archive(roots.archive, roots.errors, clock=cli_clock)
+    conn = connect(roots.state)
+    entry = record_package(archive, Journal(conn, clock=cli_clock), 1)
+    conn.close()
+    (roots.archive / entry.archive_path).write_bytes(b"{}")
+
+    listed = audit(roots, "list")
+    checked = audit(roots, "verify")
+    pruned = audit(roots, "prune", "--older-than-days", "20")
+
+    assert listed.stdout.rstrip().endswith("\n1 entry")
+    assert "Checked 1 entry and 2 files (0 pruned files skipped)." in checked.stdout
+    assert "1 mismatch found." in checked.stderr
+    assert "of 1 entry processed before" in pruned.stdout
+
+
 def test_verify_head_option(roots: Roots, populated: list[RecordedEntry]) -> None:
     """--head passes for a kept head and fails for another hash."""
     good = audit(roots, "verify", "--head", f"2:{populated[1].entry_hash}")

@@ -687,7 +687,7 @@ def test_cli_lists_unreferenced(
     assert plain.exit_code == 0, plain.output
     assert f"UNREFERENCED {left}: the service's archive name" in plain.stdout
     assert "Intact. Head recorded in" in plain.stdout
-    assert "1 files in the archive are named by no journal entry" in plain.stderr
+    assert "1 file in the archive is named by no journal entry" in plain.stderr
     assert strict.exit_code == 1
     assert "--strict makes this a failure" in strict.stderr
 

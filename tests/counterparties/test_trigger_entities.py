@@ -133,11 +133,10 @@ def test_cli_export_and_status(setup: Setup) -> None:
 
     assert first.exit_code == 0, first.output
     assert (
-        first.output
-        == "wrote counterparties_B24_1.json: 1 counterparties, 1 warnings\n"
+        first.output == "wrote counterparties_B24_1.json: 1 counterparty, 1 warning\n"
     )
     assert second.exit_code == 0
-    assert second.output.startswith("nothing to export")
+    assert second.output == "nothing to export (1 flagged item, none due)\n"
     assert status.exit_code == 0
     assert "counterparties awaiting a receipt from 1C: 1" in status.output
     assert "company 15 «Транзит-Логистик»" in status.output
