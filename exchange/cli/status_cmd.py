@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from zoneinfo import ZoneInfo
+
 import click
 from rich.console import Console
 from rich.table import Table
@@ -54,25 +57,13 @@ def command(app: AppContext, limit: int) -> None:
             "twice, a parent cycle) are not stored; their receipts list them"
         )
 
-        table = Table(
-            title="last package taken per sender (rejected files are listed below)",
-            title_justify="left",
-        )
-        for column in ("sender", "number", "kind", "file", "received", "state"):
-            table.add_column(column)
-        for row in store.last_packages():
-            table.add_row(
-                shown(row["sender"]),
-                str(row["number"]),
-                row["kind"],
-                shown(row["source_file"]),
-                format_timestamp(row["received_at"], zone),
-                row["state"],
-            )
-        out.print(table)
+        _last_packages(out, store.last_packages(), zone)
 
         rejected = runtime.journal.entries(outcome="rejected")[-limit:]
-        out.print(f"rejected files: {len(rejected)} shown")
+        if rejected:
+            out.print(f"rejected files: {len(rejected)} shown")
+        else:
+            out.print("no rejected files")
         for entry in rejected:
             first = entry.errors[0] if entry.errors else ""
             prefix = f"{entry.file_name}: "
@@ -91,6 +82,10 @@ def command(app: AppContext, limit: int) -> None:
 
 
 def _reports(out: Console, title: str, reports: list[OrderReport]) -> None:
+    # An empty table would print only its headers, so one line replaces it.
+    if not reports:
+        out.print(f"no {title}")
+        return
     table = Table(title=f"{title}: {len(reports)} shown", title_justify="left")
     for column in ("number", "Номер документа", "deal", "message"):
         table.add_column(column, overflow="fold")
@@ -100,6 +95,30 @@ def _reports(out: Console, title: str, reports: list[OrderReport]) -> None:
             shown(report.document_number),
             "" if report.deal_id is None else str(report.deal_id),
             shown(report.message or _NOT_EVALUATED),
+        )
+    out.print(table)
+
+
+def _last_packages(
+    out: Console, rows: list[sqlite3.Row], zone: ZoneInfo | None
+) -> None:
+    if not rows:
+        out.print("no package taken yet")
+        return
+    table = Table(
+        title="last package taken per sender (rejected files are listed below)",
+        title_justify="left",
+    )
+    for column in ("sender", "number", "kind", "file", "received", "state"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            shown(row["sender"]),
+            str(row["number"]),
+            row["kind"],
+            shown(row["source_file"]),
+            format_timestamp(row["received_at"], zone),
+            row["state"],
         )
     out.print(table)
 

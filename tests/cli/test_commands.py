@@ -155,3 +155,21 @@ def test_status_shows_unfinished_package(tmp_path: Path) -> None:
     assert "not finished: orders_TMS_7.json (TMS no. 7) is applying" in result.output
     assert "the next run resumes it" in result.output
     assert "not evaluated yet: its package is not finished" in result.output
+
+
+def test_status_empty_sections_one_line(tmp_path: Path) -> None:
+    """`status` on a state with nothing in it prints one line per section."""
+    config = write_config(tmp_path)
+    connect(tmp_path / "state" / "exchange.sqlite3").close()
+
+    result = invoke(config, "http://127.0.0.1:9/rest/1/x/", "status")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "no pending orders" in lines
+    assert "no orders in error" in lines
+    assert "no package taken yet" in lines
+    assert "no rejected files" in lines
+    assert "number" not in result.stdout
+    assert "sender" not in result.stdout
+    assert "shown" not in result.stdout
