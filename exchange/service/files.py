@@ -55,6 +55,10 @@ log = logging.getLogger(__name__)
 PortFactory = Callable[[], DealPort]
 
 
+_REJECTED_FILES_HINT = (
+    "'exchange audit list --outcome rejected' lists the rejected files"
+)
+
 _tracebacks_logged: set[str] = set()
 """Packages whose failure after staging has had its traceback logged."""
 
@@ -319,21 +323,29 @@ class FileProcessor:
 
     def _log_gap(self, sender: str, number: int) -> None:
         last = self.runtime.orders.last_number(sender)
+        # A rejected package uses up no number, so a gap is either numbers
+        # that never arrived or packages that were rejected.
         if last is not None and number > last + 1:
             if number == last + 2:
                 log.warning(
-                    "message number %d of sender %s has not arrived; not waiting "
-                    "for it",
+                    "message number %d of sender %s has not been applied "
+                    "(rejected or not received); applying no. %d without "
+                    "waiting for it. %s",
                     last + 1,
                     sender,
+                    number,
+                    _REJECTED_FILES_HINT,
                 )
             else:
                 log.warning(
-                    "message numbers %d to %d of sender %s have not arrived; not "
-                    "waiting for them",
+                    "message numbers %d to %d of sender %s have not been applied "
+                    "(rejected or not received); applying no. %d without "
+                    "waiting for them. %s",
                     last + 1,
                     number - 1,
                     sender,
+                    number,
+                    _REJECTED_FILES_HINT,
                 )
         elif last is not None and number < last:
             log.warning(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
+
+import pytest
 
 from exchange import jsonio
 from exchange.emulator import Emulator
@@ -141,6 +144,41 @@ def test_rejected_package_uses_nothing(
     assert receipt["outcome"] == "applied"
     assert rows_by_number(receipt)["A"]["status"] == "updated"
     assert service.deal(201) == (FULLY_PAID, None)
+
+
+def test_gap_after_rejections_logged(
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A gap after rejected packages is not reported as files that never arrived."""
+    service = exchange_factory(small_portal(DEALS))
+    service.put(package(1, [order("A", "ТЛ-201", status="ОплаченПолностью")]))
+    service.run()
+    for number in (2, 3):
+        broken = package(number, [order("A", "ТЛ-201", status="ОплаченПолностью")])
+        broken["orders"][0]["realization_date"] = "31.12.2026"
+        service.put(broken)
+    assert service.run().exit_code == 1
+    service.put(package(4, [order("A", "ТЛ-201", status="НеОплачен")]))
+    service.put(package(6, [order("B", "ТЛ-202", status="НеОплачен")]))
+
+    with caplog.at_level(logging.WARNING):
+        report = service.run()
+
+    assert report.exit_code == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert (
+        "message numbers 2 to 3 of sender TMS have not been applied (rejected or "
+        "not received); applying no. 4 without waiting for them. 'exchange audit "
+        "list --outcome rejected' lists the rejected files"
+    ) in warnings
+    assert (
+        "message number 5 of sender TMS has not been applied (rejected or not "
+        "received); applying no. 6 without waiting for it. 'exchange audit list "
+        "--outcome rejected' lists the rejected files"
+    ) in warnings
+    assert not any("arrived" in message for message in warnings)
 
 
 def test_outgoing_numbers_gapless(
