@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from exchange.contract.enums import INCOMING_KINDS, PackageKind
-from exchange.contract.messages import XDTO_RULE, is_xdto
+from exchange.contract.messages import XDTO_RULE, is_xdto, missing_problem
 from exchange.contract.problems import Problem, show_value
 
 FORMAT: Final = "tms-b24-exchange"
@@ -21,6 +21,9 @@ _UUID: Final = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}
 _INCOMING_LIST: Final = ", ".join(
     kind.value for kind in PackageKind if kind in INCOMING_KINDS
 )
+_INCOMING_VALUES: Final = frozenset(kind.value for kind in INCOMING_KINDS)
+# Envelope fields after format, version and kind, in the contract's order.
+_OTHER_ENVELOPE_FIELDS: Final = ("package_id", "sender", "number", "created_at")
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,16 @@ def envelope_problems(document: Any) -> list[Problem]:
         ]
     if is_xdto(document):
         return [Problem("", show_value(document), f"the package {XDTO_RULE}")]
+    # The envelope is the same in every incoming schema, so when the kind is
+    # unknown the orders schema names the fields.
+    kind = document.get("kind")
+    label_kind = PackageKind.ORDERS
+    if isinstance(kind, str) and kind in _INCOMING_VALUES:
+        label_kind = PackageKind(kind)
     problems = []
-    if document.get("format") != FORMAT:
+    if "format" not in document:
+        problems.append(missing_problem(label_kind, ("format",)))
+    elif document["format"] != FORMAT:
         problems.append(
             Problem(
                 "/format",
@@ -77,7 +88,9 @@ def envelope_problems(document: Any) -> list[Problem]:
             )
         )
     version = document.get("version")
-    if version != VERSION or isinstance(version, bool):
+    if "version" not in document:
+        problems.append(missing_problem(label_kind, ("version",)))
+    elif version != VERSION or isinstance(version, bool):
         problems.append(
             Problem(
                 "/version",
@@ -86,15 +99,27 @@ def envelope_problems(document: Any) -> list[Problem]:
                 "only, so the 1C processing must write version 1",
             )
         )
-    problems.extend(_kind_problems(document))
+    if "kind" not in document:
+        problems.append(missing_problem(label_kind, ("kind",)))
+    else:
+        problems.extend(_kind_problems(document))
+    if problems:
+        # A file rejected here never reaches the schema check, which would
+        # name the other missing fields, so they are listed here.
+        problems.extend(
+            missing_problem(label_kind, (name,))
+            for name in _OTHER_ENVELOPE_FIELDS
+            if name not in document
+        )
     return problems
 
 
 def _kind_problems(document: dict[str, Any]) -> list[Problem]:
     kind = document.get("kind")
     shown = show_value(kind)
-    if kind not in {member.value for member in INCOMING_KINDS}:
-        if kind in {member.value for member in PackageKind}:
+    # An array or object is not hashable, so it is tested as a string first.
+    if not isinstance(kind, str) or kind not in _INCOMING_VALUES:
+        if isinstance(kind, str) and kind in {member.value for member in PackageKind}:
             message = (
                 f'kind "{kind}" is written by this service for 1C and is not '
                 f"accepted from 1C; files from 1C have one of: {_INCOMING_LIST}"

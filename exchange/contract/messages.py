@@ -273,23 +273,50 @@ def _missing(
         return []
     if is_xdto(instance):
         return [value_problem(kind, path, instance)]
-    problems = []
-    for name in required:
-        if name in instance:
-            continue
-        field_path = (*path, name)
-        schema = field_schema(kind, field_path)
-        label = field_label(schema, field_path)
-        message = f"required field is missing; {label} must be present"
-        definition = definition_name(schema)
-        if definition in {"date", "date_time"}:
-            message += "; write 0001-01-01T00:00:00 or null when it is empty"
-        elif definition == "reference":
-            message += "; write 00000000-0000-0000-0000-000000000000 or null for none"
-        elif definition in {"string_or_null", "enumeration"}:
-            message += '; write "" or null when it is empty'
-        problems.append(Problem(pointer(field_path), "", message))
-    return problems
+    return [
+        missing_problem(kind, (*path, name))
+        for name in required
+        if name not in instance
+    ]
+
+
+def missing_problem(kind: PackageKind, path: tuple[str | int, ...]) -> Problem:
+    """Describe a required field missing at ``path``, with how to write it."""
+    schema = field_schema(kind, path)
+    label = field_label(schema, path)
+    message = f"required field is missing; {label} must be present"
+    definition = definition_name(schema)
+    envelope_fix = _ENVELOPE_FIXES.get(path[0]) if len(path) == 1 else None
+    if envelope_fix is not None and kind in INCOMING_KINDS:
+        message += f"; {envelope_fix}"
+    elif definition in {"date", "date_time"}:
+        message += "; write 0001-01-01T00:00:00 or null when it is empty"
+    elif definition == "reference":
+        message += "; write 00000000-0000-0000-0000-000000000000 or null for none"
+    elif definition in {"string_or_null", "enumeration"}:
+        message += '; write "" or null when it is empty'
+    return Problem(pointer(path), "", message)
+
+
+# The fix for each envelope field that the 1C processing left out.
+_ENVELOPE_FIXES: Final[Mapping[str | int, str]] = {
+    "format": 'write "tms-b24-exchange"',
+    "version": "write 1",
+    "kind": "write one of: "
+    + ", ".join(kind.value for kind in PackageKind if kind in INCOMING_KINDS),
+    "package_id": (
+        "write a new UUID for each package: Строка(Новый УникальныйИдентификатор)"
+    ),
+    "sender": "write the code of the 1C exchange node, such as TMS",
+    "number": (
+        "write the message number: 1, 2, 3 and so on for this sender, as in 1C "
+        "exchange plans"
+    ),
+    "created_at": (
+        "write the time the package was written, ТекущаяДатаСеанса(), as "
+        "YYYY-MM-DDThh:mm:ss"
+    ),
+}
 
 
 def _unknown_fields(

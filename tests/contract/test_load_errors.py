@@ -152,6 +152,82 @@ def test_unknown_version_rejected() -> None:
     assert "unknown contract version" in problem.message
 
 
+def test_missing_envelope_fields_listed() -> None:
+    """A file with only its format lists every missing envelope field at once."""
+    result = load({"format": "tms-b24-exchange"})
+
+    assert result.package is None
+    assert [problem.path for problem in result.problems] == [
+        "/version",
+        "/kind",
+        "/package_id",
+        "/sender",
+        "/number",
+        "/created_at",
+    ]
+    for problem in result.problems:
+        assert problem.value == "", problem.path
+        assert problem.message.startswith("required field is missing;"), problem.path
+        assert "unknown" not in problem.message, problem.path
+    messages = {problem.path: problem.message for problem in result.problems}
+    assert "Версия формата (version) must be present; write 1" in messages["/version"]
+    assert (
+        "Вид пакета (kind) must be present; write one of: orders, "
+        "counterparty_catalog, counterparties_receipt"
+    ) in messages["/kind"]
+    assert "write a new UUID for each package" in messages["/package_id"]
+    assert "write the code of the 1C exchange node" in messages["/sender"]
+    assert "write the message number: 1, 2, 3" in messages["/number"]
+    assert "ТекущаяДатаСеанса()" in messages["/created_at"]
+
+
+def test_missing_format_beside_bad_version() -> None:
+    """A missing format is named as missing, next to a version that is unknown."""
+    document = orders_package()
+    del document["format"]
+    del document["sender"]
+    document["version"] = 2
+
+    result = load(document)
+
+    paths = [problem.path for problem in result.problems]
+    assert paths == ["/format", "/version", "/sender"]
+    assert result.problems[0].message.startswith("required field is missing;")
+    assert 'write "tms-b24-exchange"' in result.problems[0].message
+    assert "unknown contract version" in result.problems[1].message
+    assert result.problems[1].value == "2"
+    assert "write the code of the 1C exchange node" in result.problems[2].message
+
+
+def test_null_kind_is_unknown_not_missing() -> None:
+    """A kind written as null is present, so it is reported as unknown."""
+    problem = only_problem(load({**orders_package(), "kind": None}))
+    assert problem.path == "/kind"
+    assert problem.value == "null"
+    assert "unknown package kind" in problem.message
+
+
+@pytest.mark.parametrize("kind", [[], {"name": "orders"}, 1])
+def test_kind_not_string_rejected(kind: object) -> None:
+    """A kind that is not a string is an unknown kind, not a crash."""
+    problem = only_problem(load({**orders_package(), "kind": kind}))
+    assert problem.path == "/kind"
+    assert "unknown package kind" in problem.message
+
+
+def test_missing_package_id_has_fix() -> None:
+    """A missing package_id of a known kind is listed with the other violations."""
+    document = orders_package(order(number=123))
+    del document["package_id"]
+
+    result = load(document)
+
+    messages = {problem.path: problem.message for problem in result.problems}
+    assert sorted(messages) == ["/orders/0/number", "/package_id"]
+    assert messages["/package_id"].startswith("required field is missing;")
+    assert "write a new UUID for each package" in messages["/package_id"]
+
+
 def test_wrong_format_rejected() -> None:
     """A file of another format is rejected with the expected format name."""
     problem = only_problem(load({**orders_package(), "format": "other"}))
