@@ -9,12 +9,14 @@ changes is owed to the package that reported it, as a follow-up receipt.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from exchange.contract.enums import OrderStatus
 from exchange.orders.apply import OrdersResult, load_with_ancestors
 from exchange.orders.batch_log import record_logged_batches
 from exchange.orders.evaluate import TopEvaluator
+from exchange.orders.outcome import TopOutcome
 from exchange.orders.port import DealPort
 from exchange.orders.reports import ReportBook, suborder_message
 from exchange.rules.order_facts import Facts
@@ -25,8 +27,18 @@ from exchange.state.orders_store import OrdersStore
 log = logging.getLogger(__name__)
 
 
-def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
-    """Evaluate every order marked for a recheck; return the follow-ups."""
+def recheck_pending(
+    store: OrdersStore,
+    port: DealPort,
+    *,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> OrdersResult:
+    """Evaluate every order marked for a recheck; return the follow-ups.
+
+    The top-level orders are evaluated ``RECHECK_CHUNK`` at a time, and
+    ``should_stop`` is asked between two chunks: a daemon asked to stop
+    leaves the rest for its next start instead of running minutes longer.
+    """
     book = ReportBook(store, None)
     record_logged_batches(store, book.settle)
     reports = store.reports_to_recheck()
@@ -61,21 +73,62 @@ def recheck_pending(store: OrdersStore, port: DealPort) -> OrdersResult:
         len(tops),
     )
 
-    evaluation = TopEvaluator(store, port, book).run(tree, tops, numbers)
-    changed: list[OrderReport] = []
+    ordered = sorted(tops)
+    below: dict[str, list[OrderReport]] = {}
     for report, top in attached:
-        outcome = evaluation.outcomes.get(top)
-        message = suborder_message(report.ref, tree, numbers, outcome)
-        updated = replace(
-            report,
-            status=OrderStatus.SUBORDER.value,
-            deal_id=outcome.deal_id if outcome else None,
-            message=message,
-            recheck=False,
-        )
-        changed.append(updated)
+        below.setdefault(top, []).append(report)
+    stopped = None
+    for start_at in range(0, len(ordered), RECHECK_CHUNK):
+        if start_at and should_stop():
+            log.info(
+                "retry of pending orders stopped after %d of %d top-level orders "
+                "on a stop request; the rest are retried at the next start",
+                start_at,
+                len(ordered),
+            )
+            break
+        chunk = ordered[start_at : start_at + RECHECK_CHUNK]
+        evaluation = TopEvaluator(store, port, book).run(tree, chunk, numbers)
+        _attach(store, book, tree, numbers, evaluation.outcomes, chunk, below)
+        if evaluation.stopped is not None:
+            stopped = evaluation.stopped
+            break
+    return OrdersResult([], dict(book.followups), stopped)
+
+
+RECHECK_CHUNK = 500
+"""Top-level orders evaluated at a time when pending orders are retried.
+
+At the default request limit of 2 per second, 500 updates take 10
+``batch`` requests: about 5 seconds of updates before a stop request is seen."""
+
+
+def _attach(
+    store: OrdersStore,
+    book: ReportBook,
+    tree: OrderTree,
+    numbers: dict[str, str],
+    outcomes: Mapping[str, TopOutcome],
+    tops: Iterable[str],
+    below: Mapping[str, list[OrderReport]],
+) -> None:
+    """Report the waiting sub-orders of ``tops`` as rolled up into them."""
+    changed: list[OrderReport] = []
+    for top in tops:
+        outcome = outcomes.get(top)
+        for report in below.get(top, ()):
+            message = suborder_message(report.ref, tree, numbers, outcome)
+            updated = replace(
+                report,
+                status=OrderStatus.SUBORDER.value,
+                deal_id=outcome.deal_id if outcome else None,
+                message=message,
+                recheck=False,
+            )
+            changed.append(updated)
+    if not changed:
+        return
     with store.transaction():
         store.update_outcomes(changed)
         for report in changed:
             book.note_followup(report)
-    return OrdersResult([], dict(book.followups), evaluation.stopped)

@@ -232,7 +232,7 @@ class Daemon:
         report = RunReport()
         provider = WatchedPortProvider(self.runtime, self.fields.changed)
         try:
-            retry_pending(self.runtime, provider, report)
+            retry_pending(self.runtime, provider, report, should_stop=self.stop.is_set)
         except ConfigError:
             raise
         except ExchangeError as exc:

@@ -7,6 +7,7 @@ the retries and the export that depend on them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from exchange.bitrix24.errors import Bitrix24Error, describe_portal_failure
@@ -175,15 +176,22 @@ def _log_ignored(names: list[str]) -> None:
     _announced_ignored.update(names)
 
 
-def retry_pending(runtime: Runtime, provider: PortFactory, report: RunReport) -> None:
+def retry_pending(
+    runtime: Runtime,
+    provider: PortFactory,
+    report: RunReport,
+    *,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> None:
     """Evaluate pending orders again and write the follow-up receipts.
 
     Follow-ups that a stopped run queued but did not write are written too.
+    ``should_stop`` is asked between chunks of orders (``recheck_pending``).
     """
     store = runtime.orders
     stopped = None
     if store.reports_to_recheck():
-        stopped = recheck_pending(store, provider()).stopped
+        stopped = recheck_pending(store, provider(), should_stop=should_stop).stopped
     elif not store.queued_followups():
         return
     receipts, errors = FileProcessor(runtime, provider).write_followups()

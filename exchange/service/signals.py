@@ -40,7 +40,11 @@ def stop_on_signals(
         if stop.is_set():
             log.warning("%s received again; stopping at once", name)
             raise SecondSignal(name)
-        log.info("%s received; finishing the current file, then stopping", name)
+        log.info(
+            "%s received; finishing the current file or chunk of pending orders, "
+            "then stopping",
+            name,
+        )
         stop.set()
         on_stop()
 

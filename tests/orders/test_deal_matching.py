@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from exchange.emulator import Emulator
+from exchange.orders import recheck
+from exchange.service.run_once import PortProvider
 from tests.orders.conftest import (
     DATE_FIELD,
     FULLY_PAID,
@@ -388,3 +393,37 @@ def test_deleted_cached_deal_looked_up(
     assert rows_by_number(followup)["A"]["status"] == "updated"
     assert rows_by_number(followup)["A"]["deal_id"] == 301
     assert service.deal(301) == (FULLY_PAID, None)
+
+
+def test_pending_retry_stops_between_chunks(
+    small_portal: PortalFactory,
+    exchange_factory: ExchangeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A stop request ends the retry of pending orders after the current chunk."""
+    deals = {201 + index: "" for index in range(5)}
+    service = exchange_factory(small_portal(deals))
+    service.put(
+        package(
+            1,
+            [
+                order(f"O{index}", f"ТЛ-{201 + index}", status="ОплаченПолностью")
+                for index in range(5)
+            ],
+        )
+    )
+    service.run()
+    for deal_id in deals:
+        service.edit_deal(deal_id, **{NUMBER_FIELD: f"ТЛ-{deal_id}"})
+    monkeypatch.setattr(recheck, "RECHECK_CHUNK", 2)
+    caplog.set_level(logging.INFO, logger=recheck.__name__)
+
+    with service.runtime() as runtime:
+        port = PortProvider(runtime)()
+        recheck.recheck_pending(runtime.orders, port, should_stop=lambda: True)
+
+    assert sum(service.updates.values()) == 2
+    assert "stopped after 2 of 5 top-level orders" in caplog.text
+    with service.runtime() as runtime:
+        assert len(runtime.orders.reports_to_recheck()) == 3
