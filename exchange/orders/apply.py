@@ -26,7 +26,7 @@ from exchange.orders.outcome import TopOutcome
 from exchange.orders.port import DealPort
 from exchange.orders.receipt_rows import receipt_rows, rollup_row
 from exchange.orders.reports import ReceiptRow, ReportBook
-from exchange.rules.order_facts import Facts, is_included
+from exchange.rules.order_facts import Facts
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
 from exchange.state.orders_records import (
@@ -349,11 +349,16 @@ def _number_owners(
             if ref not in accepted:
                 owners.add(number, ref)
                 stored_tops.add(ref)
-    owners.add_each(
+    # ``is_included`` inlined: this runs once per order of the package.
+    pairs = [
         (order.document_number, ref)
         for ref, order in accepted.items()
-        if order.parent_ref is None and order.document_number and is_included(order)
-    )
+        if order.parent_ref is None
+        and order.document_number
+        and order.posted
+        and not order.deletion_mark
+    ]
+    owners.add_each(pairs)
     return owners, stored_tops
 
 

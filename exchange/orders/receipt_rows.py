@@ -42,10 +42,11 @@ def receipt_rows(
     append = rows.append
     # The included sub-orders below one top share its message.
     rolled_up: dict[str, str] = {}
+    not_applied = errors.keys() | older.keys()
     for index, order in enumerate(orders):
         ref = order.ref
         document_number = order.document_number or ""
-        if index in errors or index in older:
+        if index in not_applied:
             status, message = _not_applied(index, errors, older)
             deal_id = known_deals.get(ref)
         elif order.parent_ref is None:

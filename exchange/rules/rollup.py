@@ -79,8 +79,14 @@ class OrderTree:
         yet is ``pending``), or the parent chain runs into a cycle.
         """
         order = self._orders.get(ref)
-        if order is not None and order.parent_ref is None:
-            return ref
+        if order is not None:
+            parent = order.parent_ref
+            if parent is None:
+                return ref
+            # Most sub-orders hang right below their top: no walk needed.
+            above = self._orders.get(parent)
+            if above is not None and above.parent_ref is None:
+                return parent
 
         path: list[str] = []
         on_path: set[str] = set()
@@ -202,9 +208,12 @@ class OrderTree:
         Orders share a few statuses and dates, so equal values are one
         object, built once per tree (``_interned``), rolled-up ones too.
         """
-        return self._interned(
-            order.payment_status or PaymentStatus.NOT_PAID, order.realization_date
-        )
+        # ``_interned`` inlined: this runs once per top-level order.
+        key = (order.payment_status or PaymentStatus.NOT_PAID, order.realization_date)
+        values = self._values.get(key)
+        if values is None:
+            values = self._values[key] = DealValues(*key)
+        return values
 
     def _interned(self, status: PaymentStatus, day: date | None) -> DealValues:
         """Return the one ``DealValues`` object of this tree with these values."""
