@@ -37,6 +37,8 @@ class FileOutcome:
     exit_code: int = EXIT_OK
     rows: list[ReceiptRow] = field(default_factory=list)
     reply: str = ""
+    problem: str = ""
+    """Why some orders of an applied file stay pending (Bitrix24's failure)."""
 
 
 def answer_duplicate(

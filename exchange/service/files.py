@@ -259,6 +259,7 @@ class FileProcessor:
             exit_code,
             result.rows,
             reply.name,
+            problem=str(result.stopped) if result.stopped is not None else "",
         )
 
     def _finish_answered(

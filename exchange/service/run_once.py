@@ -133,6 +133,11 @@ def process_inbox(
             source.finish(item, accepted=False)
         report.files.append(outcome)
         report.raise_code(outcome.exit_code)
+        if outcome.problem:
+            report.problems.append(
+                f"{escape_control(outcome.name)} was applied with orders left "
+                f"pending: {outcome.problem}"
+            )
 
 
 _announced_waiting: set[str] = set()

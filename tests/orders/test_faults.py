@@ -90,6 +90,11 @@ def test_outage_mid_run_resumes(
         report = service.run()
 
     assert report.exit_code == 3
+    # The run names the file and the cause, for the daemon's log line; the
+    # retry of pending orders adds its own failure after it.
+    problem = report.problems[0]
+    assert problem.startswith("orders_TMS_1.json was applied with orders left pending")
+    assert "QUERY_LIMIT_EXCEEDED" in problem
     rows = rows_by_number(service.new_receipts()[0])
     statuses = [rows[f"O{deal_id}"]["status"] for deal_id in MANY]
     assert statuses.count("updated") == 50
