@@ -85,7 +85,14 @@ def command(
     in_operator: str,
     webhook_code: str,
 ) -> None:
-    """Serve an emulated Bitrix24 inbound webhook until SIGINT or SIGTERM."""
+    """Serve an emulated Bitrix24 inbound webhook until SIGINT or SIGTERM.
+
+    While it runs, the fault switches under http://HOST:PORT/_emulator/
+    (faults, outage, clear, stats, stats/reset, limits) accept GET or POST
+    with a JSON body. They inject errors, delays, dropped connections and
+    outages, and return request counts. docs/emulator.md describes each body
+    with curl examples.
+    """
     if seed_path is None:
         seed_path = next(
             (path for path in DEMO_SEED_CANDIDATES if path.is_file()), None
@@ -113,6 +120,7 @@ def command(
     try:
         emulator.start()
         click.echo(f"Webhook URL: {emulator.webhook_url}", nl=True)
+        click.echo(f"Fault switches: {emulator.control_url} (see docs/emulator.md)")
         click.echo("Press Ctrl+C to stop.")
         # Short waits let the main thread run the signal handler promptly.
         while not stop.wait(0.5):

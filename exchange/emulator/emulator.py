@@ -14,7 +14,7 @@ from exchange.emulator.dispatch import Dispatcher
 from exchange.emulator.faults import FaultQueue, Stats
 from exchange.emulator.limits import LeakyBucket, OperatingTime
 from exchange.emulator.seed import load_seed
-from exchange.emulator.server import EmulatorHTTPServer
+from exchange.emulator.server import CONTROL_PREFIX, EmulatorHTTPServer
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,11 @@ class Emulator:
     def webhook_url(self) -> str:
         """Return the inbound webhook URL, secret included, ending in ``/``."""
         return f"{self.base_url}/rest/{self.user_id}/{self.webhook_code}/"
+
+    @property
+    def control_url(self) -> str:
+        """Return the URL of the fault switches, ending in ``/_emulator/``."""
+        return self.base_url + CONTROL_PREFIX
 
     def start(self) -> None:
         """Bind the port and serve requests in a background thread."""

@@ -34,6 +34,17 @@ def test_help_lists_options() -> None:
     assert "in seconds" in text
 
 
+def test_help_points_to_fault_switches() -> None:
+    """--help names the control endpoint, its actions and the docs page."""
+    result = CliRunner().invoke(command, ["--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "http://HOST:PORT/_emulator/" in text
+    for action in ("faults", "outage", "clear", "stats", "stats/reset", "limits"):
+        assert action in text, action
+    assert "docs/emulator.md" in text
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_serves_until_signal(http: httpx.Client, stop_signal: signal.Signals) -> None:
     """The command prints the webhook URL, serves, and stops on a signal."""
@@ -50,6 +61,12 @@ def test_serves_until_signal(http: httpx.Client, stop_signal: signal.Signals) ->
         webhook_url = first_line.removeprefix("Webhook URL: ").strip()
         response = http.post(webhook_url + "crm.deal.get", json={"id": 101})
         assert response.json()["result"]["UF_CRM_1700000001"] == "ТЛ-000101"
+        second_line = process.stdout.readline()
+        assert second_line.startswith("Fault switches: http://127.0.0.1:")
+        control_url = second_line.removeprefix("Fault switches: ").split()[0]
+        assert control_url == webhook_url.split("/rest/")[0] + "/_emulator/"
+        stats = http.get(control_url + "stats").json()
+        assert stats["by_method"] == {"crm.deal.get": 1}
         process.send_signal(stop_signal)
         output, _ = process.communicate(timeout=10)
     finally:
