@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any
 
 from exchange import jsonio
+from exchange.emulator.control import read_outage_switch
 from exchange.emulator.dispatch import Dispatcher
 from exchange.emulator.faults import FaultQueue, Stats
 from exchange.emulator.limits import LeakyBucket, OperatingTime
@@ -181,8 +182,10 @@ class Emulator:
         """Run an action of the JSON control endpoint ``/_emulator/<action>``.
 
         Actions: ``faults`` (the body contains the arguments of
-        :meth:`FaultQueue.add`), ``outage`` (``{"on": true}``), ``clear``, ``stats``,
-        ``stats/reset``, ``limits`` (``{"requests_per_second", "burst"}``).
+        :meth:`FaultQueue.add`), ``outage`` (``{"on", "status", "drop"}``),
+        ``clear``, ``stats``, ``stats/reset``, ``limits``
+        (``{"requests_per_second", "burst"}``). docs/emulator.md describes
+        each body.
         """
         try:
             arguments = jsonio.loads(body) if body else {}
@@ -193,13 +196,15 @@ class Emulator:
         try:
             return 200, self._run_control(action.strip("/"), arguments)
         except (TypeError, ValueError) as error:
+            logger.warning("control action %r rejected: %s", action, error)
             return 400, {"error": str(error)}
 
     def _run_control(self, action: str, arguments: dict[str, Any]) -> dict[str, Any]:
         if action == "faults":
             self.faults.add(**arguments)
         elif action == "outage":
-            self.faults.outage(bool(arguments.get("on", True)))
+            switch = read_outage_switch(arguments)
+            self.faults.outage(switch.on, status=switch.status, drop=switch.drop)
         elif action == "clear":
             self.faults.clear()
         elif action == "stats/reset":

@@ -9,10 +9,18 @@ that method inside a ``batch``, where an error fault becomes a
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
+
+logger = logging.getLogger(__name__)
+
+# The statuses an outage may respond with: every 5xx that HTTPStatus names.
+SERVER_ERROR_STATUSES = tuple(
+    int(status) for status in HTTPStatus if 500 <= status < 600
+)
 
 _GATEWAY_PAGE = (
     "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n"
@@ -95,7 +103,22 @@ class FaultQueue:
 
     def outage(self, on: bool = True, *, status: int = 503, drop: bool = False) -> None:
         """Fail every request from now on (an HTML error page, or a dropped
-        connection with ``drop=True``) until ``outage(False)`` or ``clear()``."""
+        connection with ``drop=True``) until ``outage(False)`` or ``clear()``.
+
+        Raise ValueError for a ``status`` that is not a server error status
+        (5xx) of :class:`http.HTTPStatus`, which names the page.
+        """
+        if on and not drop and status not in SERVER_ERROR_STATUSES:
+            allowed = ", ".join(str(code) for code in SERVER_ERROR_STATUSES)
+            raise ValueError(
+                f"outage status must be one of the HTTP server error statuses "
+                f"{allowed}; got {status!r}"
+            )
+        if on:
+            effect = "a dropped connection" if drop else f"HTTP {status}"
+            logger.info("outage started: every request gets %s", effect)
+        else:
+            logger.info("outage ended")
         with self._lock:
             self._outage = (
                 Fault(None, None if drop else status, None, "", None, drop=drop)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from exchange.emulator import Emulator
+from exchange.emulator.faults import FaultQueue
 from tests.emulator.conftest import post_json
 
 
@@ -127,3 +128,59 @@ def test_control_endpoint(emulator: Emulator, http: httpx.Client) -> None:
     stats = http.get(control + "stats").json()
     assert stats["by_method"] == {"crm.deal.get": 1}
     assert http.post(control + "nothing").status_code == 400
+
+
+def test_outage_endpoint_status(emulator: Emulator, http: httpx.Client) -> None:
+    """``/_emulator/outage`` with a status fails every request with it."""
+    switched = http.post(
+        emulator.control_url + "outage", json={"on": True, "status": 502}
+    )
+    assert switched.status_code == 200
+    for method in ("crm.deal.get", "batch"):
+        response = post_json(http, emulator, method, {"id": 101})
+        assert response.status_code == 502
+        assert "502 Bad Gateway" in response.text
+    http.post(emulator.control_url + "outage", json={"on": False})
+    assert post_json(http, emulator, "crm.deal.get", {"id": 101}).status_code == 200
+
+
+def test_outage_endpoint_drop(emulator: Emulator, http: httpx.Client) -> None:
+    """``/_emulator/outage`` with drop closes every connection unanswered."""
+    switched = http.post(emulator.control_url + "outage", json={"drop": True})
+    assert switched.status_code == 200
+    with pytest.raises(httpx.RemoteProtocolError):
+        post_json(http, emulator, "crm.deal.get", {"id": 101})
+    http.post(emulator.control_url + "outage", json={"on": False})
+    assert post_json(http, emulator, "crm.deal.get", {"id": 101}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"on": "yes"}, "outage field 'on' must be true or false, got 'yes'"),
+        ({"drop": 1}, "outage field 'drop' must be true or false, got 1"),
+        ({"status": "503"}, "outage field 'status' must be an integer"),
+        ({"status": True}, "outage field 'status' must be an integer"),
+        ({"status": 404}, "server error statuses 500, 501, 502, 503, 504, 505"),
+        ({"status": 599}, "server error statuses 500, 501, 502, 503, 504, 505"),
+        ({"status": 502, "drop": True}, "send only one of them"),
+        ({"on": False, "status": 502}, "apply only when 'on' is true"),
+        ({"reason": "maintenance"}, "unknown outage field 'reason'"),
+    ],
+)
+def test_outage_endpoint_rejects_bad_body(
+    emulator: Emulator, http: httpx.Client, body: dict[str, object], message: str
+) -> None:
+    """A bad outage body gets HTTP 400 naming the field and starts no outage."""
+    response = http.post(emulator.control_url + "outage", json=body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    assert post_json(http, emulator, "crm.deal.get", {"id": 101}).status_code == 200
+
+
+def test_outage_rejects_client_status() -> None:
+    """FaultQueue.outage raises for a status that is not a server error."""
+    faults = FaultQueue()
+    with pytest.raises(ValueError, match="got 404"):
+        faults.outage(status=404)
+    assert faults.take("crm.deal.get") is None
