@@ -213,8 +213,4 @@ class Emulator:
             self.set_limits(**arguments)
         elif action != "stats":
             raise ValueError(f"unknown control action {action!r}")
-        return {
-            "requests": self.stats.requests,
-            "by_method": dict(self.stats.by_method),
-            "batch_commands": self.stats.batch_commands,
-        }
+        return self.stats.snapshot()

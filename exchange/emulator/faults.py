@@ -14,6 +14,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +176,16 @@ class Stats:
         with self._lock:
             self.batch_commands += 1
             self.calls_by_method[method] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return every count as a JSON object, read under one lock."""
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "by_method": dict(self.by_method),
+                "batch_commands": self.batch_commands,
+                "calls_by_method": dict(self.calls_by_method),
+            }
 
     def reset(self) -> None:
         """Set every count back to zero."""

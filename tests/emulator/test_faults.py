@@ -184,3 +184,32 @@ def test_outage_rejects_client_status() -> None:
     with pytest.raises(ValueError, match="got 404"):
         faults.outage(status=404)
     assert faults.take("crm.deal.get") is None
+
+
+def test_stats_endpoint_counts_calls(emulator: Emulator, http: httpx.Client) -> None:
+    """``/_emulator/stats`` counts calls by method, batch commands included."""
+    http.post(emulator.control_url + "stats/reset")
+    post_json(http, emulator, "crm.deal.update", {"id": 101, "fields": {"TITLE": "A"}})
+    cmd = {
+        "u1": "crm.deal.update?id=102&fields[TITLE]=B",
+        "u2": "crm.deal.update?id=103&fields[TITLE]=C",
+        "g1": "crm.deal.get?id=101",
+    }
+    post_json(http, emulator, "batch", {"cmd": cmd})
+    stats = http.get(emulator.control_url + "stats").json()
+    assert stats["requests"] == 2
+    assert stats["by_method"] == {"crm.deal.update": 1, "batch": 1}
+    assert stats["batch_commands"] == 3
+    assert stats["calls_by_method"] == {"crm.deal.update": 3, "crm.deal.get": 1}
+
+
+def test_stats_reset_endpoint(emulator: Emulator, http: httpx.Client) -> None:
+    """``/_emulator/stats/reset`` sets every count back to zero."""
+    post_json(http, emulator, "batch", {"cmd": {"g1": "crm.deal.get?id=101"}})
+    stats = http.post(emulator.control_url + "stats/reset").json()
+    assert stats == {
+        "requests": 0,
+        "by_method": {},
+        "batch_commands": 0,
+        "calls_by_method": {},
+    }
