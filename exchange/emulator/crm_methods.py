@@ -1,4 +1,7 @@
-"""Handlers of ``crm.deal.*``, ``crm.company.*`` and ``crm.contact.*``."""
+"""Handlers of ``crm.deal.*``, ``crm.company.*`` and ``crm.contact.*``.
+
+Only deals have an ``add`` method, ``crm.deal.add``.
+"""
 
 from __future__ import annotations
 
@@ -192,6 +195,22 @@ def make_update(entity: str) -> Handler:
     return handle
 
 
+def add_deal(context: CallContext, params: dict[str, Any]) -> MethodResult:
+    """Create a deal for ``crm.deal.add`` and return its ID as ``result``.
+
+    The error descriptions are those that the Bitrix24 REST documentation of
+    crm.deal.add lists (bitrix-tools/b24-rest-docs on GitHub).
+    """
+    fields = params.get("fields")
+    if not isinstance(fields, dict):
+        raise MethodError(400, "", "Parameter 'fields' must be array.")
+    if "params" in params and not isinstance(params["params"], dict):
+        raise MethodError(400, "", "Parameter 'params' must be array.")
+    # NOTE: a portal also rejects a deal that lacks a required field, but the
+    # emulator checks required fields neither on add nor on update.
+    return MethodResult(context.portal.create_deal(fields))
+
+
 def make_fields(entity: str) -> Handler:
     """Build the handler of ``crm.<entity>.fields``."""
 
@@ -242,4 +261,5 @@ def entity_methods() -> dict[str, Handler]:
         methods[prefix + "update"] = make_update(entity)
         methods[prefix + "fields"] = make_fields(entity)
         methods[prefix + "userfield.list"] = make_userfield_list(entity)
+    methods["crm.deal.add"] = add_deal
     return methods

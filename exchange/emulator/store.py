@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,8 @@ _SEEDABLE = frozenset(
     {"ID", "DATE_CREATE", "DATE_MODIFY", "CREATED_BY_ID", "MODIFY_BY_ID"}
 )
 _ID_TABLES = ("deal", "company", "contact", "requisite", "bankdetail", "preset")
+# CLOSEDATE of a deal added without one: its creation date plus this many days.
+_DEFAULT_DEAL_DAYS = 7
 
 
 class Portal:
@@ -59,6 +61,8 @@ class Portal:
         self._next_userfield_id = 1001
         self._next_multifield_id = 1
         self._indexes: dict[tuple[str, str], FieldIndex] = {}
+        # The highest ID each table has held, so that a deleted ID is not reused.
+        self._last_ids: dict[str, int] = {}
         self.add_default_presets()
 
     def table(self, entity: str) -> dict[int, dict[str, Any]]:
@@ -160,6 +164,36 @@ class Portal:
         }
         return self.add_row("deal", {**defaults, **fields})
 
+    def create_deal(self, fields: Mapping[str, Any]) -> int:
+        """Add a deal as ``crm.deal.add`` does and return its ID.
+
+        Like :meth:`update`, it ignores unknown and read-only field codes
+        (``ID`` and the dates and authors included) and unparsable values.
+        As the Bitrix24 REST documentation of crm.deal.add describes, a
+        missing or blank TITLE becomes ``Сделка #<ID>``, BEGINDATE defaults
+        to today in the portal's time zone and CLOSEDATE to today plus 7 days.
+        """
+        definitions = self.fields["deal"]
+        writable = {
+            code: value
+            for code, value in fields.items()
+            if code in definitions and not definitions[code].read_only
+        }
+        today = self.clock().astimezone(self.zone).date()
+        defaults = {
+            "BEGINDATE": today,
+            "CLOSEDATE": today + timedelta(days=_DEFAULT_DEAL_DAYS),
+        }
+        with self.lock:
+            deal_id = self.add_deal(**writable)
+            row = self.deals[deal_id]
+            for code, day in defaults.items():
+                if not row.get(code):
+                    row[code] = normalize(definitions[code], day.isoformat(), self.zone)
+            if not str(row.get("TITLE") or "").strip():
+                row["TITLE"] = f"Сделка #{deal_id}"
+            return deal_id
+
     def add_company(self, **fields: Any) -> int:
         """Add a company and return its ID."""
         defaults = {"TITLE": "", "COMPANY_TYPE": "CUSTOMER", "OPENED": "Y"}
@@ -196,9 +230,11 @@ class Portal:
         """Add a row to an entity table with ID, dates and authors filled in."""
         with self.lock:
             table = self.table(entity)
-            row_id = int(fields.get("ID") or max(table, default=0) + 1)
+            last_id = max(max(table, default=0), self._last_ids.get(entity, 0))
+            row_id = int(fields.get("ID") or last_id + 1)
             if row_id in table:
                 raise ValueError(f"{entity} {row_id} already exists")
+            self._last_ids[entity] = max(last_id, row_id)
             now = self.now_text()
             row: dict[str, Any] = {"ID": str(row_id)}
             if "DATE_CREATE" in self.fields[entity]:
