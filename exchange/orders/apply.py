@@ -25,7 +25,7 @@ from exchange.orders.number_owners import NumberOwners
 from exchange.orders.outcome import TopOutcome
 from exchange.orders.port import DealPort
 from exchange.orders.receipt_rows import receipt_rows, rollup_row
-from exchange.orders.reports import ReceiptRow, ReportBook
+from exchange.orders.reports import ReceiptRow, ReportBook, rolled_up_reports
 from exchange.rules.order_facts import Facts
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
@@ -155,6 +155,18 @@ def apply_orders(
     outcomes = evaluation.outcomes
     if resumed:
         outcomes = _keep_confirmed(store, record.package_id, outcomes)
+    if scope.adopted:
+        # Their receipts said they wait for the parent: a follow-up now says
+        # what became of the top they roll up into.
+        reports = store.reports(scope.adopted).values()
+        book.store_changed(
+            rolled_up_reports(
+                [report for report in reports if report.recheck],
+                scope.tree,
+                scope.numbers,
+                outcomes,
+            )
+        )
 
     sub_outcomes: list[OutcomeRow] = []
     # The deals of orders not applied, as last reported for their stored
@@ -268,7 +280,8 @@ class Scope:
     number of each of its orders. ``family_tops`` are the tops of the
     changed families; ``tops`` adds the tops that share a changed document
     number, in the order their deals are updated. ``owners`` gives the
-    counting tops of every changed number.
+    counting tops of every changed number. ``adopted`` are the stored
+    orders that waited for a parent the package brings.
     """
 
     tree: OrderTree
@@ -276,6 +289,7 @@ class Scope:
     family_tops: set[str]
     tops: list[str]
     owners: NumberOwners
+    adopted: list[str]
 
 
 def _affected(
@@ -314,7 +328,8 @@ def _affected(
     skip = set(known).union(extra)
     starts = {ref for ref in tops if ref not in accepted}
     starts.update(previous)
-    starts.update(store.waiting_parents().intersection(accepted))
+    waited = store.waiting_parents().intersection(accepted)
+    starts.update(waited)
     below = store.stored_below(starts, skip=skip)
     if extra or below:
         added = [*extra.values(), *below.values()]
@@ -322,7 +337,17 @@ def _affected(
         tree = OrderTree([*known.values(), *(stored.facts for stored in added)])
     # Otherwise the tree is complete as it is (OrderTree is immutable), which
     # also keeps what ``affected_tops`` cached in it.
-    return Scope(tree, numbers, family_tops, _in_order(tops, accepted, tree), owners)
+    # Stored orders that waited for a parent the package brings.
+    adopted = {ref for parent in waited for ref in tree.family(parent)}
+    adopted.difference_update(accepted)
+    return Scope(
+        tree,
+        numbers,
+        family_tops,
+        _in_order(tops, accepted, tree),
+        owners,
+        sorted(adopted),
+    )
 
 
 def _number_owners(

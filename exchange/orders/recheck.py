@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 
-from exchange.contract.enums import OrderStatus
 from exchange.orders.apply import OrdersResult, load_with_ancestors
 from exchange.orders.batch_log import record_logged_batches
 from exchange.orders.evaluate import TopEvaluator
 from exchange.orders.outcome import TopOutcome
 from exchange.orders.port import DealPort
-from exchange.orders.reports import ReportBook, suborder_message
+from exchange.orders.reports import ReportBook, rolled_up_reports
 from exchange.rules.order_facts import Facts
 from exchange.rules.rollup import OrderTree
 from exchange.state.orders_records import OrderReport
@@ -89,7 +87,7 @@ def recheck_pending(
             break
         chunk = ordered[start_at : start_at + RECHECK_CHUNK]
         evaluation = TopEvaluator(store, port, book).run(tree, chunk, numbers)
-        _attach(store, book, tree, numbers, evaluation.outcomes, chunk, below)
+        _attach(book, tree, numbers, evaluation.outcomes, chunk, below)
         if evaluation.stopped is not None:
             stopped = evaluation.stopped
             break
@@ -104,7 +102,6 @@ At the default request limit of 2 per second, 500 updates take 10
 
 
 def _attach(
-    store: OrdersStore,
     book: ReportBook,
     tree: OrderTree,
     numbers: dict[str, str],
@@ -113,22 +110,5 @@ def _attach(
     below: Mapping[str, list[OrderReport]],
 ) -> None:
     """Report the waiting sub-orders of ``tops`` as rolled up into them."""
-    changed: list[OrderReport] = []
-    for top in tops:
-        outcome = outcomes.get(top)
-        for report in below.get(top, ()):
-            message = suborder_message(report.ref, tree, numbers, outcome)
-            updated = replace(
-                report,
-                status=OrderStatus.SUBORDER.value,
-                deal_id=outcome.deal_id if outcome else None,
-                message=message,
-                recheck=False,
-            )
-            changed.append(updated)
-    if not changed:
-        return
-    with store.transaction():
-        store.update_outcomes(changed)
-        for report in changed:
-            book.note_followup(report)
+    waiting = [report for top in tops for report in below.get(top, ())]
+    book.store_changed(rolled_up_reports(waiting, tree, numbers, outcomes))

@@ -208,6 +208,15 @@ class ReportBook:
         if report.package_id != self.package_id:
             self._queue(report.package_id, row_of(report))
 
+    def store_changed(self, reports: list[OrderReport]) -> None:
+        """Store changed reports of stored orders, with their follow-ups."""
+        if not reports:
+            return
+        with self.store.transaction():
+            self.store.update_outcomes(reports)
+            for report in reports:
+                self.note_followup(report)
+
     def _queue(self, package_id: str, row: ReceiptRow) -> None:
         """Queue a follow-up row in the caller's transaction, and count it."""
         self.followups[package_id].append(row)
@@ -235,6 +244,35 @@ def decode_row(data: str) -> ReceiptRow:
     return ReceiptRow(
         ref, number, document_number, OrderStatus(status), deal_id, message, rollup
     )
+
+
+def rolled_up_reports(
+    reports: Iterable[OrderReport],
+    tree: OrderTree,
+    numbers: Mapping[str, str],
+    outcomes: Mapping[str, TopOutcome],
+) -> list[OrderReport]:
+    """Return the reports of sub-orders that waited, as rolled up into their tops.
+
+    A sub-order whose top is still not in ``tree`` keeps waiting and is
+    left out.
+    """
+    changed: list[OrderReport] = []
+    for report in reports:
+        top = tree.top_of(report.ref)
+        if top is None:
+            continue
+        outcome = outcomes.get(top)
+        changed.append(
+            replace(
+                report,
+                status=OrderStatus.SUBORDER.value,
+                deal_id=outcome.deal_id if outcome else None,
+                message=suborder_message(report.ref, tree, numbers, outcome),
+                recheck=False,
+            )
+        )
+    return changed
 
 
 def suborder_message(

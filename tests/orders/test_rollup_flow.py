@@ -309,8 +309,11 @@ def test_orphan_suborder_waits_for_parent(
     receipts = service.new_receipts()
     followups = [r for r in receipts if r["in_reply_to"] == first[0]["in_reply_to"]]
     assert len(followups) == 1
-    assert rows_by_number(followups[0])["S"]["status"] == "suborder"
-    assert rows_by_number(followups[0])["S"]["deal_id"] == 201
+    row = rows_by_number(followups[0])["S"]
+    assert row["status"] == "suborder"
+    assert row["deal_id"] == 201
+    # The follow-up tells what became of the parent's deal in this run.
+    assert row["message"] == "rolled up into order P (Номер документа ТЛ-201): updated"
 
 
 def test_orphan_chain_joins_arriving_parent(
