@@ -415,3 +415,34 @@ def test_receipt_ref_required_unless_error() -> None:
     problem = only_problem(load(document))
     assert problem.path == "/results/0/ref"
     assert "must not be the empty reference" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("status", "rule"),
+    [
+        ("created", "must not be the empty reference"),
+        ("error", "or null for none"),
+    ],
+)
+def test_receipt_bad_ref_gets_one_error(status: str, rule: str) -> None:
+    """A result's ref that is not a UUID gets one error: the rule of its status."""
+    document = changed(receipt_package(), "/results/0/ref", "not-a-uuid")
+    document = changed(document, "/results/0/status", status)
+
+    problem = only_problem(load(document))
+
+    assert problem.path == "/results/0/ref"
+    assert problem.value == '"not-a-uuid"'
+    assert rule in problem.message
+
+
+def test_receipt_missing_ref_hint() -> None:
+    """A successful result without ref gets no hint that null is accepted."""
+    document = receipt_package()
+    del document["results"][0]["ref"]
+
+    problem = only_problem(load(document))
+
+    assert problem.path == "/results/0/ref"
+    assert "missing" in problem.message
+    assert "null" not in problem.message
