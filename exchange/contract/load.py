@@ -1,9 +1,10 @@
 """Read an incoming exchange file: the public entry point of the contract.
 
 Checks run in this order: size limit, encoding, JSON syntax, envelope
-(format, version and kind), JSON Schema, enumeration and calendar values.
-The first step that fails rejects the file. The business checks of an
-orders package come last, and they mark single orders instead.
+(format, version and kind), JSON Schema, enumeration and calendar values,
+and for a counterparty catalog or receipt, items named twice. The first
+step that fails rejects the file. The business checks of an orders package
+come last, and they mark single orders instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from exchange.contract.enums import INCOMING_KINDS, PackageKind
 from exchange.contract.envelope import EnvelopeInfo, envelope_problems, read_envelope
 from exchange.contract.models import IncomingPackage, OrdersPackage
 from exchange.contract.problems import OrderProblem, Problem
+from exchange.contract.repeats import repeat_problems
 from exchange.contract.semantics import check_orders
 from exchange.contract.validation import schema_problems
 
@@ -166,6 +168,8 @@ def _load(data: bytes, source_name: str, settings: ContractSettings) -> LoadedFi
         return _reject(result, problems, settings)
 
     package, problems = build_package(kind, document, settings.timezone)
+    if package is not None:
+        problems.extend(repeat_problems(package, document))
     if problems:
         return _reject(result, problems, settings)
 

@@ -357,6 +357,8 @@ def catalog_documents(draw: st.DrawFn) -> dict[str, Any]:
                 },
             ),
             max_size=4,
+            # A catalog that lists one reference twice is rejected.
+            unique_by=lambda record: record["ref"].lower(),
         )
     )
     return document
@@ -367,12 +369,23 @@ def receipt_documents(draw: st.DrawFn) -> dict[str, Any]:
     """Draw a valid counterparties receipt."""
     document = draw(envelopes("counterparties_receipt"))
     document["in_reply_to"] = draw(uuid_texts)
+    # A receipt that answers one item twice is rejected.
+    items = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["company", "contact"]),
+                st.integers(min_value=1, max_value=2**31),
+            ),
+            max_size=4,
+            unique=True,
+        )
+    )
     results = []
-    for _ in range(draw(st.integers(0, 4))):
+    for entity, b24_id in items:
         status = draw(st.sampled_from(["created", "updated", "matched", "error"]))
         result: dict[str, Any] = {
-            "b24_entity": draw(st.sampled_from(["company", "contact"])),
-            "b24_id": draw(st.integers(min_value=1, max_value=2**31)),
+            "b24_entity": entity,
+            "b24_id": b24_id,
             "status": status,
             "message": draw(st.one_of(st.none(), st.text(max_size=30))),
         }

@@ -446,3 +446,43 @@ def test_receipt_missing_ref_hint() -> None:
     assert problem.path == "/results/0/ref"
     assert "missing" in problem.message
     assert "null" not in problem.message
+
+
+def test_receipt_repeated_item_rejected() -> None:
+    """A receipt naming one item twice is rejected at both rows."""
+    document = receipt_package()
+    document["results"][1] |= {"b24_entity": "company", "b24_id": 42}
+
+    result = load(document)
+
+    assert result.package is None
+    assert [(p.path, p.value) for p in result.problems] == [
+        ("/results/0/b24_id", "42"),
+        ("/results/1/b24_id", "42"),
+    ]
+
+
+def test_receipt_same_id_other_entity_loads() -> None:
+    """A company and a contact with the same ID are two items."""
+    document = receipt_package()
+    document["results"][1]["b24_id"] = 42
+
+    result = load(document)
+
+    assert result.problems == []
+
+
+def test_catalog_repeated_ref_rejected() -> None:
+    """A catalog listing one reference twice, in any case, is rejected."""
+    document = catalog_package()
+    first = document["counterparties"][0]
+    document["counterparties"].append(first | {"ref": first["ref"].upper()})
+
+    result = load(document)
+
+    assert result.package is None
+    assert [p.path for p in result.problems] == [
+        "/counterparties/0/ref",
+        "/counterparties/1/ref",
+    ]
+    assert result.problems[1].value == f'"{first["ref"].upper()}"'

@@ -10,6 +10,7 @@ import pytest
 
 from exchange import jsonio
 from exchange.config.settings import Settings
+from exchange.counterparties.store import CounterpartyStore
 from exchange.emulator import Emulator
 from exchange.resources import demo_seed
 from exchange.service.run_once import run_once
@@ -188,3 +189,107 @@ def test_catalog_journal_entry_finds_by_inn(tmp_path: Path, portal: Emulator) ->
 
     names = [entry.file_name for entry in found]
     assert "counterparty_catalog_TMS_5.json" in names
+
+
+def read_rejection(settings: Settings, report: Any) -> dict[str, Any]:
+    """Return the rejection that the run's only file got."""
+    assert [f.outcome for f in report.files] == ["rejected"]
+    document: dict[str, Any] = jsonio.loads(
+        (settings.paths.outbox / report.files[0].reply).read_bytes()
+    )
+    assert document["kind"] == "rejection"
+    return document
+
+
+def test_receipt_with_item_twice_rejected(
+    tmp_path: Path, portal: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A receipt naming one company twice is rejected, and none of it applies."""
+    settings = settings_for(tmp_path, portal)
+    exported = run(settings).exported
+    package = jsonio.loads((settings.paths.outbox / exported).read_bytes())
+    receipt = envelope("counterparties_receipt", 7) | {
+        "in_reply_to": package["package_id"],
+        "results": [
+            {
+                "b24_entity": "company",
+                "b24_id": 1,
+                "status": "created",
+                "ref": REF_NORTH,
+                "message": "",
+            },
+            {
+                "b24_entity": "company",
+                "b24_id": 2,
+                "status": "created",
+                "ref": str(uuid.uuid4()),
+                "message": "",
+            },
+            {
+                "b24_entity": "company",
+                "b24_id": 1,
+                "status": "error",
+                "ref": None,
+                "message": "Контрагент заблокирован",
+            },
+        ],
+    }
+    drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
+
+    report = run(settings)
+
+    rejection = read_rejection(settings, report)
+    assert report.exit_code == 1
+    assert [(e["path"], e["value"]) for e in rejection["errors"]] == [
+        ("/results/0/b24_id", "1"),
+        ("/results/2/b24_id", "1"),
+    ]
+    message = rejection["errors"][0]["message"]
+    assert "company 1" in message
+    assert "/results/0, /results/2" in message
+    assert "keep only the row" in message
+    assert portal.portal.companies[1].get(REF) in (None, "")
+    assert portal.portal.companies[2].get(REF) in (None, "")
+    assert portal.portal.deals[201][FLAG] == "1"
+    assert portal.portal.deals[202][FLAG] == "1"
+    assert "could not load" not in caplog.text
+
+
+def test_catalog_with_ref_twice_rejected(tmp_path: Path, portal: Emulator) -> None:
+    """A catalog listing one Ссылка twice is rejected, and nothing of it is stored."""
+    settings = settings_for(tmp_path, portal)
+    catalog = envelope("counterparty_catalog", 5) | {
+        "complete": True,
+        "counterparties": [
+            {
+                "ref": REF_NORTH,
+                "kind": "legal_entity",
+                "name": "Северный ветер",
+                "inn": "7707083893",
+                "kpp": "773601001",
+            },
+            {
+                "ref": REF_NORTH.upper(),
+                "kind": "ФизЛицо",
+                "name": "Северный ветер",
+                "inn": None,
+                "kpp": None,
+            },
+        ],
+    }
+    drop(settings.paths.inbox, "counterparty_catalog_TMS_5.json", catalog)
+
+    report = run(settings)
+
+    rejection = read_rejection(settings, report)
+    assert report.exit_code == 1
+    assert [(e["path"], e["value"]) for e in rejection["errors"]] == [
+        ("/counterparties/0/ref", f'"{REF_NORTH}"'),
+        ("/counterparties/1/ref", f'"{REF_NORTH.upper()}"'),
+    ]
+    message = rejection["errors"][1]["message"]
+    assert "appears 2 times" in message
+    assert "/counterparties/0 (legal_entity), /counterparties/1 (individual)" in message
+    assert "one record per Ссылка" in message
+    with Runtime(settings) as runtime:
+        assert not CounterpartyStore(runtime.conn).catalog_received()
