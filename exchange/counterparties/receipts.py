@@ -1,6 +1,8 @@
 """Applying a ``counterparties_receipt`` from 1C to Bitrix24 and the state.
 
-For each result with a reference the service writes the reference into the
+A receipt is checked first against the package it replies to
+(``receipt_checks.py``) and rejected whole when a result does not fit. For
+each result with a reference the service writes the reference into the
 item's 1C-reference field and records it in the registry. It also clears the
 trigger flag wherever the export found it set: on the deals the record
 listed in ``deal_ids``, or on the company or contact itself. All updates of
@@ -17,13 +19,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from exchange.bitrix24.client import Command
-from exchange.contract.enums import PackageKind
 from exchange.counterparties.fields import FlowFields, fields_from_settings
+from exchange.counterparties.receipt_checks import answered_package, check_results
 from exchange.counterparties.store import CounterpartyStore
 from exchange.counterparties.store_records import ExportedRecord, ItemKey
-from exchange.errors import ContractError
 from exchange.state.db import transaction
-from exchange.state.outgoing_store import find_package
 
 if TYPE_CHECKING:
     from exchange.bitrix24 import BatchResult
@@ -36,13 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUSES = ("created", "updated", "matched", "error")
-NOT_IN_PACKAGE = "not_in_package"
 # Quiet updates: no live feed entry for each reference the service writes.
 _UPDATE_PARAMS = {"REGISTER_SONET_EVENT": "N"}
-
-
-class UnknownPackage(ContractError):  # noqa: N818 (public name)
-    """A receipt whose ``in_reply_to`` is no counterparties package of ours."""
 
 
 def apply_receipt(
@@ -54,32 +49,24 @@ def apply_receipt(
     """Apply 1C's receipt and return the number of results per status.
 
     The counts have the keys ``created``, ``updated``, ``matched`` and
-    ``error``, plus ``not_in_package`` for results naming an item the
-    package did not contain. Raises ``UnknownPackage`` when ``in_reply_to``
-    is not a counterparties package the service wrote. A receipt for a
-    package that a later export superseded is still applied.
+    ``error``. Raises ``UnknownPackage`` when ``in_reply_to`` is not a
+    counterparties package the service wrote, and ``ReceiptRejected`` when a
+    result names an item that the package did not contain; nothing is
+    applied then. A receipt for a package that a later export superseded is
+    still applied.
     """
     moment = now or datetime.now(UTC)
-    _check_in_reply_to(runtime, package.in_reply_to)
+    # Opening the outgoing store creates its tables in a new state database.
+    answered = answered_package(runtime.outgoing.conn, package)
     store = CounterpartyStore(runtime.conn)
     exported = store.exported_records(package.in_reply_to)
+    check_results(package, answered, exported)
     counts: Counter[str] = Counter(dict.fromkeys(STATUSES, 0))
 
     to_close: list[tuple[ExportedRecord, CounterpartyResult]] = []
     with transaction(runtime.conn):
         for result in package.results:
-            record = exported.get((result.b24_entity, result.b24_id))
-            if record is None:
-                counts[NOT_IN_PACKAGE] += 1
-                log.warning(
-                    "receipt %s names %s %d, which package %s did not contain; "
-                    "the result is ignored",
-                    package.package_id,
-                    result.b24_entity,
-                    result.b24_id,
-                    package.in_reply_to,
-                )
-                continue
+            record = exported[(result.b24_entity, result.b24_id)]
             counts[result.status] += 1
             if _record_without_update(store, record, result, package, moment):
                 continue
@@ -111,17 +98,6 @@ def apply_receipt(
         ", ".join(f"{count} {status}" for status, count in counts.items()),
     )
     return dict(counts)
-
-
-def _check_in_reply_to(runtime: Runtime, package_id: str) -> None:
-    # Opening the outgoing store creates its tables in a new state database.
-    written = find_package(runtime.outgoing.conn, package_id)
-    if written is None or written.kind != PackageKind.COUNTERPARTIES.value:
-        raise UnknownPackage(
-            f"in_reply_to {package_id} is not a counterparties package written by "
-            "this service; check that the receipt answers a file from this "
-            "service's outbox"
-        )
 
 
 def _record_without_update(

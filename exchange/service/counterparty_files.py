@@ -12,7 +12,6 @@ from exchange.contract.models import (
     CounterpartiesReceiptPackage,
     CounterpartyCatalogPackage,
 )
-from exchange.contract.problems import Problem, show_value
 from exchange.logs import escape_control
 from exchange.service.file_endings import (
     FileOutcome,
@@ -36,10 +35,11 @@ def apply_counterparty_file(
 ) -> FileOutcome:
     """Apply a counterparty catalog or a receipt for exported counterparties.
 
-    A receipt for a package this service never sent is rejected.
+    A receipt for a package this service never sent, or with a result that
+    does not fit the package it replies to, is rejected.
     """
     from exchange.counterparties import (
-        UnknownPackage,
+        ReceiptRejected,
         apply_catalog,
         apply_receipt,
     )
@@ -51,10 +51,8 @@ def apply_counterparty_file(
             counts = apply_receipt(runtime, package)
         else:
             raise TypeError(f"unexpected package type {type(package).__name__}")
-    except UnknownPackage as exc:
-        reply_to = getattr(package, "in_reply_to", "")
-        problem = Problem("/in_reply_to", show_value(reply_to), str(exc))
-        return reject_file(runtime, loaded, data, received, [problem])
+    except ReceiptRejected as exc:
+        return reject_file(runtime, loaded, data, received, exc.problems)
     store = runtime.orders
     with store.transaction():
         if store.package(record.package_id) is None:

@@ -293,3 +293,46 @@ def test_catalog_with_ref_twice_rejected(tmp_path: Path, portal: Emulator) -> No
     assert "one record per Ссылка" in message
     with Runtime(settings) as runtime:
         assert not CounterpartyStore(runtime.conn).catalog_received()
+
+
+def test_receipt_for_item_not_exported_rejected(
+    tmp_path: Path, portal: Emulator
+) -> None:
+    """A receipt row for an item the package did not contain rejects the receipt."""
+    settings = settings_for(tmp_path, portal)
+    exported = run(settings).exported
+    package = jsonio.loads((settings.paths.outbox / exported).read_bytes())
+    receipt = envelope("counterparties_receipt", 7) | {
+        "in_reply_to": package["package_id"],
+        "results": [
+            {
+                "b24_entity": "company",
+                "b24_id": 1,
+                "status": "created",
+                "ref": REF_NORTH,
+                "message": "",
+            },
+            {
+                "b24_entity": "company",
+                "b24_id": 999,
+                "status": "created",
+                "ref": str(uuid.uuid4()),
+                "message": "",
+            },
+        ],
+    }
+    drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
+
+    report = run(settings)
+
+    rejection = read_rejection(settings, report)
+    assert report.exit_code == 1
+    assert [(e["path"], e["value"]) for e in rejection["errors"]] == [
+        ("/results/1/b24_id", "999"),
+    ]
+    message = rejection["errors"][0]["message"]
+    assert "company 999" in message
+    assert exported in message
+    assert "remove this row" in message
+    assert portal.portal.companies[1].get(REF) in (None, "")
+    assert portal.portal.deals[201][FLAG] == "1"
