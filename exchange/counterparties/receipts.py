@@ -50,10 +50,12 @@ def apply_receipt(
 
     The counts have the keys ``created``, ``updated``, ``matched`` and
     ``error``. Raises ``UnknownPackage`` when ``in_reply_to`` is not a
-    counterparties package the service wrote, and ``ReceiptRejected`` when a
-    result names an item that the package did not contain; nothing is
-    applied then. A receipt for a package that a later export superseded is
-    still applied.
+    counterparties package the service wrote. Raises ``ReceiptRejected`` when
+    a result names an item that the package did not contain, or changes a
+    success that an earlier receipt reported for the same package. Nothing
+    is applied then. A receipt for a package that a later export superseded
+    is still applied, and a new reference for an item replaces the stored
+    one with a warning.
     """
     moment = now or datetime.now(UTC)
     # Opening the outgoing store creates its tables in a new state database.
@@ -65,11 +67,15 @@ def apply_receipt(
 
     to_close: list[tuple[ExportedRecord, CounterpartyResult]] = []
     with transaction(runtime.conn):
+        stored_refs = store.registry_refs()
         for result in package.results:
             record = exported[(result.b24_entity, result.b24_id)]
             counts[result.status] += 1
             if _record_without_update(store, record, result, package, moment):
                 continue
+            _warn_if_relinked(
+                stored_refs.get((record.entity, record.b24_id)), result, package
+            )
             store.record_ref(
                 result.b24_entity,
                 result.b24_id,
@@ -87,8 +93,10 @@ def apply_receipt(
                 store.record_receipt(
                     record,
                     status=result.status,
+                    ref=result.ref,
                     message=result.message,
                     closed=(record.entity, record.b24_id) in closed,
+                    receipt_package_id=package.package_id,
                     now=moment,
                 )
     log.info(
@@ -129,14 +137,40 @@ def _record_without_update(
             store.record_receipt(
                 record,
                 status=result.status,
+                ref=result.ref,
                 message=result.message,
                 closed=False,
+                receipt_package_id=package.package_id,
                 now=now,
             )
         return True
     # The same receipt applied again: the reference is written and the flags
     # are cleared already.
     return record.closed and record.receipt_status == result.status
+
+
+def _warn_if_relinked(
+    stored_ref: str | None,
+    result: CounterpartyResult,
+    package: CounterpartiesReceiptPackage,
+) -> None:
+    # check_results rejects another reference for the same package, so this
+    # receipt answers a later or superseded package of the item. 1C linked
+    # the item to another counterparty, after merging duplicates, say.
+    if stored_ref is None or stored_ref == result.ref:
+        return
+    log.warning(
+        "receipt %s for package %s links %s %d to 1C counterparty %s, replacing "
+        "%s, which an earlier receipt stored; the new reference is written to "
+        "Bitrix24, so check in 1C that %s is the counterparty to keep",
+        package.package_id,
+        package.in_reply_to,
+        result.b24_entity,
+        result.b24_id,
+        result.ref,
+        stored_ref,
+        result.ref,
+    )
 
 
 def _write_to_bitrix24(

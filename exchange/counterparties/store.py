@@ -226,6 +226,8 @@ class CounterpartyStore:
                 deal_ids=tuple(int(i) for i in jsonio.loads(row["deal_ids"])),
                 flag_on_item=bool(row["flag_on_item"]),
                 receipt_status=row["receipt_status"],
+                receipt_ref=row["receipt_ref"],
+                receipt_package_id=row["receipt_package_id"],
                 closed=row["closed_at"] is not None,
             )
             for row in rows
@@ -236,8 +238,10 @@ class CounterpartyStore:
         record: ExportedRecord,
         *,
         status: str,
+        ref: str | None,
         message: str,
         closed: bool,
+        receipt_package_id: str,
         now: datetime,
     ) -> None:
         """Store one receipt result for an exported record.
@@ -247,11 +251,13 @@ class CounterpartyStore:
         leaves the item awaiting the later one.
         """
         self.conn.execute(
-            "UPDATE counterparty_exported SET receipt_status = ?,"
-            " closed_at = COALESCE(closed_at, ?)"
+            "UPDATE counterparty_exported SET receipt_status = ?, receipt_ref = ?,"
+            " receipt_package_id = ?, closed_at = COALESCE(closed_at, ?)"
             " WHERE package_id = ? AND entity = ? AND b24_id = ?",
             (
                 status,
+                ref,
+                receipt_package_id,
                 now.isoformat() if closed else None,
                 record.package_id,
                 record.entity,

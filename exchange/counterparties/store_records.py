@@ -74,6 +74,10 @@ class ExportedRecord:
     deal_ids: tuple[int, ...]
     flag_on_item: bool
     receipt_status: str | None
+    receipt_ref: str | None
+    """The reference that the receipt gave; None for none or before version 2."""
+    receipt_package_id: str | None
+    """The receipt that gave ``receipt_status``; None before version 2."""
     closed: bool
     """Whether the reference was written and the flags were cleared."""
 

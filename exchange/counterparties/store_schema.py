@@ -10,7 +10,9 @@ Tables (component ``counterparties``):
 - ``counterparty_items``: the last export of each item, with the
   modification times seen then and the receipt status;
 - ``counterparty_exported``: per package, the flagged deals each record
-  named, so that a receipt clears exactly those flags;
+  named, so that a receipt clears exactly those flags, and the result that
+  a receipt gave for the record (version 2 adds its reference and the
+  receipt's package ID);
 - ``counterparty_last_export``: the last export run, for ``status``.
 """
 
@@ -75,5 +77,10 @@ MIGRATIONS = [
         records INTEGER NOT NULL,
         warnings INTEGER NOT NULL
     )
+    """,
+    # Rows answered before version 2 keep NULL in both columns.
+    """
+    ALTER TABLE counterparty_exported ADD COLUMN receipt_ref TEXT;
+    ALTER TABLE counterparty_exported ADD COLUMN receipt_package_id TEXT
     """,
 ]

@@ -420,3 +420,40 @@ def test_export_record_fails_with_its_package(
     assert [path.name for path in setup.outbox_files()] == ["counterparties_B24_1.json"]
     assert outcome.records == 6  # type: ignore[attr-defined]
     assert _export(setup).package_name is None  # type: ignore[attr-defined]
+
+
+def test_later_package_relinks_with_warning(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A later package's receipt replaces the stored reference with a warning."""
+    new_ref = "7a0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"
+    _flag_all(setup)
+    _export(setup)
+    first_id = read_package(setup.outbox_files()[0])["package_id"]
+    with setup.runtime() as runtime:
+        apply_receipt(
+            runtime,
+            receipt(first_id, [result("company", HEAD_OFFICE, "matched", HEAD_REF)]),
+        )
+    setup.flag(215)
+    _export(setup, only={("deal", 215)})
+    second = read_package(setup.outbox_files()[1])
+    assert records_by_item(second)[("company", HEAD_OFFICE)]["ref"] == HEAD_REF
+    relink = receipt(
+        second["package_id"],
+        [result("company", HEAD_OFFICE, "updated", new_ref)],
+        number=11,
+    )
+
+    with setup.runtime() as runtime:
+        apply_receipt(runtime, relink)
+        registry = CounterpartyStore(runtime.conn).registry_refs()
+
+    assert setup.emulator.portal.companies[HEAD_OFFICE][REF] == new_ref
+    assert registry[("company", HEAD_OFFICE)] == new_ref
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    relinked = [text for text in warnings if "replacing" in text]
+    assert len(relinked) == 1
+    assert f"company {HEAD_OFFICE} to 1C counterparty {new_ref}" in relinked[0]
+    assert f"replacing {HEAD_REF}" in relinked[0]
+    assert relink.package_id in relinked[0]

@@ -336,3 +336,55 @@ def test_receipt_for_item_not_exported_rejected(
     assert "remove this row" in message
     assert portal.portal.companies[1].get(REF) in (None, "")
     assert portal.portal.deals[201][FLAG] == "1"
+
+
+def company_receipt(
+    in_reply_to: str, number: int, status: str, ref: str
+) -> dict[str, Any]:
+    """Build a receipt file with one result, for company 1."""
+    return envelope("counterparties_receipt", number) | {
+        "in_reply_to": in_reply_to,
+        "results": [
+            {
+                "b24_entity": "company",
+                "b24_id": 1,
+                "status": status,
+                "ref": ref,
+                "message": "",
+            }
+        ],
+    }
+
+
+def test_package_answered_twice(tmp_path: Path, portal: Emulator) -> None:
+    """An error may be followed by a success; a success may only be repeated."""
+    settings = settings_for(tmp_path, portal)
+    exported = run(settings).exported
+    package_id = jsonio.loads((settings.paths.outbox / exported).read_bytes())[
+        "package_id"
+    ]
+    failed = company_receipt(package_id, 6, "error", "")
+    drop(settings.paths.inbox, "counterparties_receipt_TMS_6.json", failed)
+    assert [f.outcome for f in run(settings).files] == ["applied"]
+    first = company_receipt(package_id, 7, "matched", REF_NORTH)
+    drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", first)
+    assert [f.outcome for f in run(settings).files] == ["applied"]
+    assert portal.portal.companies[1][REF] == REF_NORTH
+
+    drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", first)
+    again = run(settings)
+    other_ref = str(uuid.uuid4())
+    second = company_receipt(package_id, 8, "updated", other_ref)
+    drop(settings.paths.inbox, "counterparties_receipt_TMS_8.json", second)
+    changed = run(settings)
+
+    assert [f.outcome for f in again.files] == ["duplicate"]
+    rejection = read_rejection(settings, changed)
+    assert [(e["path"], e["value"]) for e in rejection["errors"]] == [
+        ("/results/0/ref", f'"{other_ref}"'),
+    ]
+    message = rejection["errors"][0]["message"]
+    assert f"already reported as matched with reference {REF_NORTH}" in message
+    assert first["package_id"] in message
+    assert "repeat that result or leave the row out" in message
+    assert portal.portal.companies[1][REF] == REF_NORTH
