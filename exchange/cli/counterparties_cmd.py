@@ -46,7 +46,11 @@ def export(ctx: click.Context, only: tuple[str, ...]) -> None:
         ctx.exit(exc.exit_code)
     if outcome.package_name is None:
         flagged = format_count(outcome.flagged, "flagged item")
-        click.echo(f"nothing to export ({flagged}, none due)")
+        click.echo(
+            f"nothing to export ({flagged}, none due; awaiting 1C's receipt: "
+            f"{outcome.awaiting}, failed in 1C and waiting for a change in "
+            f"Bitrix24: {outcome.failed})"
+        )
         return
     click.echo(
         f"wrote {outcome.package_name}: "

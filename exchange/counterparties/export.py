@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,10 @@ class ExportResult:
     """Warnings over all records of the package."""
     flagged: int
     """Flagged items found, including those not sent in this run."""
+    awaiting: int = 0
+    """Flagged items left out because they await 1C's receipt of an export."""
+    failed: int = 0
+    """Flagged items left out because 1C reported an error and they are unchanged."""
 
 
 def export_counterparties(
@@ -65,12 +70,19 @@ def export_counterparties(
     check_fields(client, fields)
 
     items = collect(client, fields, only=only)
-    due = _due_items(store, items, moment, timedelta(hours=settings.resend_after_hours))
+    resend_after = timedelta(hours=settings.resend_after_hours)
+    due, not_due = _due_items(store, items, moment, resend_after)
     if not due:
         with transaction(runtime.conn):
             store.record_run(now=moment, package_name=None, records=0, warnings=0)
-        log.info("counterparty export: %d flagged, nothing to export", len(items))
-        return ExportResult(None, None, 0, 0, len(items))
+        log.info(
+            "counterparty export: %d flagged, nothing to export%s",
+            len(items),
+            _not_due_text(not_due, settings.resend_after_hours),
+        )
+        return ExportResult(
+            None, None, 0, 0, len(items), not_due["awaiting"], not_due["failed"]
+        )
 
     index = CatalogIndex(store.catalog_entries()) if store.catalog_received() else None
     registry = store.registry_refs()
@@ -114,14 +126,21 @@ def export_counterparties(
             "%s %d exported in %s (%s)", item.entity, item.b24_id, package.name, reason
         )
     log.info(
-        "counterparty export: %d flagged, %d exported in %s, %d warnings",
+        "counterparty export: %d flagged, %d exported in %s, %d warnings%s",
         len(items),
         len(built),
         package.name,
         warnings,
+        _not_due_text(not_due, settings.resend_after_hours),
     )
     return ExportResult(
-        package.name, package.package_id, len(built), warnings, len(items)
+        package.name,
+        package.package_id,
+        len(built),
+        warnings,
+        len(items),
+        not_due["awaiting"],
+        not_due["failed"],
     )
 
 
@@ -130,18 +149,42 @@ def _due_items(
     items: list[CollectedItem],
     now: datetime,
     resend_after: timedelta,
-) -> list[tuple[CollectedItem, ExportReason]]:
+) -> tuple[list[tuple[CollectedItem, ExportReason]], Counter[str]]:
+    """Return the items due with their reasons, and count the others.
+
+    The counts have the keys ``awaiting`` (no receipt yet for the last
+    export) and ``failed`` (1C reported an error, and nothing changed since).
+    """
     tracked = store.tracked_items()
     due: list[tuple[CollectedItem, ExportReason]] = []
+    not_due: Counter[str] = Counter(awaiting=0, failed=0)
     for item in items:
+        last = tracked.get(item.key)
         reason = export_reason(
-            item.snapshot(), tracked.get(item.key), now=now, resend_after=resend_after
+            item.snapshot(), last, now=now, resend_after=resend_after
         )
-        if reason is None:
-            log.debug("%s %d: exported before and unchanged", item.entity, item.b24_id)
+        if reason is not None:
+            due.append((item, reason))
             continue
-        due.append((item, reason))
-    return due
+        log.debug("%s %d: exported before and unchanged", item.entity, item.b24_id)
+        # export_reason holds back only items awaiting a receipt or in error.
+        if last is not None and last.status == "error":
+            not_due["failed"] += 1
+        else:
+            not_due["awaiting"] += 1
+    return due, not_due
+
+
+def _not_due_text(not_due: Counter[str], resend_after_hours: float) -> str:
+    """Describe the flagged items left out of the run, for its log line."""
+    if not not_due["awaiting"] and not not_due["failed"]:
+        return ""
+    return (
+        f"; awaiting 1C's receipt of an earlier export: {not_due['awaiting']} "
+        f"(sent again once changed in Bitrix24, or after {resend_after_hours:g} h "
+        "without a receipt), failed in 1C and waiting for a change in Bitrix24: "
+        f"{not_due['failed']}"
+    )
 
 
 def _body(built: list[BuiltRecord]) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from exchange.counterparties import apply_catalog, export_counterparties
 from tests.counterparties.conftest import (
@@ -134,3 +137,30 @@ def test_without_catalog_everything_is_created(setup: Setup) -> None:
 
     assert {record["action"] for record in records.values()} == {"create"}
     assert {record["match"]["by"] for record in records.values()} == {"none"}
+
+
+def test_catalog_after_export_logs_awaiting(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Items exported before the catalog await 1C's receipt, and the log counts them."""
+    _flag(setup)
+    before = _export_records(setup, 0)
+    assert {record["match"]["by"] for record in before.values()} == {"none"}
+    with setup.runtime() as runtime:
+        apply_catalog(runtime, catalog(FULL_CATALOG, complete=True))
+    caplog.set_level(logging.INFO, logger="exchange.counterparties.export")
+    caplog.clear()
+
+    with setup.runtime() as runtime:
+        outcome = export_counterparties(runtime, now=setup.clock.now)
+
+    assert outcome.package_name is None
+    assert outcome.flagged == 4
+    assert outcome.awaiting == 4
+    assert outcome.failed == 0
+    lines = [r.getMessage() for r in caplog.records]
+    line = next(text for text in lines if text.startswith("counterparty export:"))
+    assert "4 flagged, nothing to export; awaiting 1C's receipt" in line
+    assert "earlier export: 4 (sent again" in line
+    assert "waiting for a change in Bitrix24: 0" in line
+    assert "after 24 h without a receipt" in line

@@ -136,7 +136,10 @@ def test_cli_export_and_status(setup: Setup) -> None:
         first.output == "wrote counterparties_B24_1.json: 1 counterparty, 1 warning\n"
     )
     assert second.exit_code == 0
-    assert second.output == "nothing to export (1 flagged item, none due)\n"
+    assert second.output == (
+        "nothing to export (1 flagged item, none due; awaiting 1C's receipt: 1, "
+        "failed in 1C and waiting for a change in Bitrix24: 0)\n"
+    )
     assert status.exit_code == 0
     assert "counterparties awaiting a receipt from 1C: 1" in status.output
     assert "company 15 «Транзит-Логистик»" in status.output
