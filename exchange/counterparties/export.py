@@ -84,7 +84,15 @@ def export_counterparties(
             None, None, 0, 0, len(items), not_due["awaiting"], not_due["failed"]
         )
 
-    index = CatalogIndex(store.catalog_entries()) if store.catalog_received() else None
+    index = None
+    confirmed_refs: frozenset[str] = frozenset()
+    if store.catalog_received():
+        complete_since = store.catalog_complete_since()
+        index = CatalogIndex(
+            store.catalog_entries(), complete=complete_since is not None
+        )
+        if complete_since is not None:
+            confirmed_refs = frozenset(store.refs_reported_since(complete_since))
     registry = store.registry_refs()
     built = [
         build_record(
@@ -93,6 +101,7 @@ def export_counterparties(
             registry_ref=registry.get(item.key),
             index=index,
             phone_region=settings.phone_region,
+            confirmed_refs=confirmed_refs,
         )
         for item, _ in due
     ]

@@ -67,12 +67,14 @@ def build_record(
     registry_ref: str | None,
     index: CatalogIndex | None,
     phone_region: str,
+    confirmed_refs: frozenset[str] = frozenset(),
 ) -> BuiltRecord:
     """Build the record of one item and match it to the 1C catalog.
 
     The stored reference is the value of ``ref_field`` in Bitrix24, else the
     one the registry holds from an earlier receipt. ``index`` is None when 1C
-    has sent no catalog.
+    has sent no catalog. ``confirmed_refs`` are the references that receipts
+    reported after the complete catalog arrived.
     """
     warnings = list(item.warnings)
     kind, kind_warning = kind_from_preset(item.preset_xml_id, item.entity)
@@ -95,6 +97,12 @@ def build_record(
         )
 
     stored_ref = _stored_ref(item, ref_field, registry_ref, warnings)
+    if kind is CounterpartyKind.LEGAL_ENTITY and not inn.value and not stored_ref:
+        warnings.append(
+            f"the {item.entity} has no INN, so 1C cannot match it to an existing "
+            "counterparty and may create a duplicate; add the INN to its "
+            "requisite in Bitrix24"
+        )
     party = Party(
         entity=item.entity,
         b24_id=item.b24_id,
@@ -104,6 +112,7 @@ def build_record(
         inn_valid=inn.is_valid,
         phones=tuple(phones.phones),
         stored_ref=stored_ref,
+        stored_ref_confirmed=stored_ref in confirmed_refs,
     )
     result = match(party, index)
     warnings += [text for text in result.warnings if text not in warnings]

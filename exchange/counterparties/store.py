@@ -52,6 +52,19 @@ class CounterpartyStore:
         ).fetchone()
         return row is not None
 
+    def catalog_complete_since(self) -> datetime | None:
+        """Return when the last complete catalog arrived, or None if none did.
+
+        Catalogs of changes merge into a complete one, so the stored catalog
+        stays complete from then on, as far as 1C sends its changes.
+        """
+        row = self.conn.execute(
+            "SELECT complete_at FROM counterparty_catalog_received"
+        ).fetchone()
+        if row is None or row["complete_at"] is None:
+            return None
+        return datetime.fromisoformat(row["complete_at"])
+
     def catalog_entries(self) -> list[CatalogEntry]:
         """Return every stored catalog entry, deleted ones included."""
         rows = self.conn.execute("SELECT * FROM counterparty_catalog ORDER BY ref")
@@ -107,10 +120,17 @@ class CounterpartyStore:
                 counts["removed"] = len(missing)
             self.conn.execute(
                 "INSERT INTO counterparty_catalog_received"
-                " (id, package_id, complete, received_at) VALUES (1, ?, ?, ?)"
+                " (id, package_id, complete, received_at, complete_at)"
+                " VALUES (1, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET package_id = excluded.package_id,"
-                " complete = excluded.complete, received_at = excluded.received_at",
-                (package_id, int(complete), now.isoformat()),
+                " complete = excluded.complete, received_at = excluded.received_at,"
+                " complete_at = COALESCE(excluded.complete_at, complete_at)",
+                (
+                    package_id,
+                    int(complete),
+                    now.isoformat(),
+                    now.isoformat() if complete else None,
+                ),
             )
         return counts
 
@@ -145,16 +165,27 @@ class CounterpartyStore:
         )
         return {(row["entity"], int(row["b24_id"])): row["ref"] for row in rows}
 
+    def refs_reported_since(self, moment: datetime) -> set[str]:
+        """Return the references that receipts reported after ``moment``."""
+        rows = self.conn.execute("SELECT ref, updated_at FROM counterparty_registry")
+        return {
+            row["ref"]
+            for row in rows
+            if datetime.fromisoformat(row["updated_at"]) > moment
+        }
+
     def record_ref(
         self, entity: str, b24_id: int, ref: str, package_id: str, now: datetime
     ) -> bool:
-        """Store the reference of an item; return whether it changed."""
+        """Store the reference of an item; return whether it changed.
+
+        A receipt that repeats the stored reference still updates the time
+        and the receipt it was last reported by.
+        """
         row = self.conn.execute(
             "SELECT ref FROM counterparty_registry WHERE entity = ? AND b24_id = ?",
             (entity, b24_id),
         ).fetchone()
-        if row is not None and row["ref"] == ref:
-            return False
         self.conn.execute(
             "INSERT INTO counterparty_registry (entity, b24_id, ref, package_id,"
             " updated_at) VALUES (?, ?, ?, ?, ?)"
@@ -162,7 +193,7 @@ class CounterpartyStore:
             " package_id = excluded.package_id, updated_at = excluded.updated_at",
             (entity, b24_id, ref, package_id, now.isoformat()),
         )
-        return True
+        return row is None or row["ref"] != ref
 
     # Exports and receipts
 

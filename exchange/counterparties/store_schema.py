@@ -4,7 +4,7 @@ Tables (component ``counterparties``):
 
 - ``counterparty_catalog``: the 1C catalog from ``counterparty_catalog``
   packages, by reference, and ``counterparty_catalog_received``, the last
-  such package;
+  such package (version 3 adds when the last complete one arrived);
 - ``counterparty_registry``: the 1C reference that receipts reported for
   each Bitrix24 item;
 - ``counterparty_items``: the last export of each item, with the
@@ -82,5 +82,12 @@ MIGRATIONS = [
     """
     ALTER TABLE counterparty_exported ADD COLUMN receipt_ref TEXT;
     ALTER TABLE counterparty_exported ADD COLUMN receipt_package_id TEXT
+    """,
+    # A catalog of changes merges into a complete one, so the stored catalog
+    # stays complete from then on. complete_at keeps when that began.
+    """
+    ALTER TABLE counterparty_catalog_received ADD COLUMN complete_at TEXT;
+    UPDATE counterparty_catalog_received SET complete_at = received_at
+        WHERE complete = 1
     """,
 ]

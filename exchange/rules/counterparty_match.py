@@ -70,9 +70,14 @@ class CatalogIndex:
 
     Entries marked for deletion are found by reference only. When two entries
     carry the same reference, the later one replaces the earlier.
+    ``complete`` tells that the entries list every counterparty of the 1C
+    base, so that a reference missing from them may have been deleted in 1C.
     """
 
-    def __init__(self, entries: Iterable[CatalogEntry]) -> None:
+    def __init__(
+        self, entries: Iterable[CatalogEntry], *, complete: bool = False
+    ) -> None:
+        self.complete = complete
         self._by_ref: dict[str, CatalogEntry] = {}
         for entry in entries:
             self._by_ref[entry.ref] = entry
@@ -132,7 +137,10 @@ class Party:
     ``inn`` and ``kpp`` have spaces removed, and ``inn_valid`` is the result of
     the INN check. ``phones`` are normalized E.164, possibly with ``;ext=``.
     ``stored_ref`` is the 1C reference from the Bitrix24 field or from the
-    service's registry of earlier receipts, if any.
+    service's registry of earlier receipts, if any. ``stored_ref_confirmed``
+    is true when a receipt reported that reference after the complete
+    catalog arrived, so that its absence from the catalog is no sign that it
+    was deleted in 1C.
     """
 
     entity: Entity
@@ -143,6 +151,7 @@ class Party:
     inn_valid: bool
     phones: tuple[str, ...] = ()
     stored_ref: str | None = None
+    stored_ref_confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +236,17 @@ def _match_stored(party: Party, ref: str, index: CatalogIndex | None) -> MatchRe
         warnings.append(
             f"1C counterparty {ref} stored for {party.entity} {party.b24_id} is "
             "marked for deletion in 1C; it is still sent for update"
+        )
+    elif (
+        entry is None
+        and index is not None
+        and index.complete
+        and not party.stored_ref_confirmed
+    ):
+        warnings.append(
+            f"1C counterparty {ref} stored for {party.entity} {party.b24_id} is "
+            "not in the complete 1C catalog, so it may have been deleted in 1C; "
+            "it is still sent for update, so check the reference in 1C"
         )
     return MatchResult("update", "id", ref, warnings=warnings)
 

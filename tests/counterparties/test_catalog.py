@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from exchange.counterparties import apply_catalog, export_counterparties
+from exchange.counterparties import apply_catalog, apply_receipt, export_counterparties
 from tests.counterparties.conftest import (
     BRANCH,
     BRANCH_KPP,
@@ -18,11 +18,14 @@ from tests.counterparties.conftest import (
     ORG_INN,
     ORG_KPP,
     PERSON,
+    REF,
     Setup,
     catalog,
     entry,
     read_package,
+    receipt,
     records_by_item,
+    result,
 )
 
 HEAD = "330417ee-a23f-11f0-a214-0050569f2c41"
@@ -164,3 +167,52 @@ def test_catalog_after_export_logs_awaiting(
     assert "earlier export: 4 (sent again" in line
     assert "waiting for a change in Bitrix24: 0" in line
     assert "after 24 h without a receipt" in line
+
+
+GONE = "8d1e2f30-4a5b-4c6d-8e7f-901a2b3c4d5e"
+
+
+def _gone_warning(records: dict[tuple[str, int], dict[str, Any]]) -> list[str]:
+    head = records[("company", HEAD_OFFICE)]
+    assert (head["action"], head["ref"], head["match"]["by"]) == ("update", GONE, "id")
+    return [text for text in head["warnings"] if "not in the complete" in text]
+
+
+def test_stored_ref_missing_from_complete_catalog(setup: Setup) -> None:
+    """A stored reference that the complete catalog lacks is sent with a warning.
+
+    A catalog of changes proves nothing, and a receipt that reported the
+    reference after the complete catalog confirms it.
+    """
+    _flag(setup)
+    setup.emulator.portal.update_company(HEAD_OFFICE, **{REF: GONE})
+    moment = setup.clock.now
+    with setup.runtime() as runtime:
+        apply_catalog(runtime, catalog(FULL_CATALOG, complete=False), now=moment)
+    partial_only = _gone_warning(_export_records(setup, 0))
+    with setup.runtime() as runtime:
+        apply_catalog(
+            runtime, catalog(FULL_CATALOG, complete=True, number=6), now=moment
+        )
+        apply_catalog(
+            runtime, catalog(FULL_CATALOG[1:2], complete=False, number=7), now=moment
+        )
+    after_complete = _gone_warning(_export_records(setup, 25))
+    package_id = read_package(setup.outbox_files()[1])["package_id"]
+    with setup.runtime() as runtime:
+        apply_receipt(
+            runtime,
+            receipt(package_id, [result("company", HEAD_OFFICE, "updated", GONE)]),
+            now=moment + timedelta(hours=26),
+        )
+    setup.flag(215)
+    confirmed = _gone_warning(_export_records(setup, 50))
+
+    assert partial_only == []
+    expected = (
+        f"1C counterparty {GONE} stored for company {HEAD_OFFICE} is not in the "
+        "complete 1C catalog, so it may have been deleted in 1C; it is still sent "
+        "for update, so check the reference in 1C"
+    )
+    assert after_complete == [expected]
+    assert confirmed == []

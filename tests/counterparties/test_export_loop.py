@@ -174,8 +174,9 @@ def test_export_entrepreneur_person_and_problems(setup: Setup) -> None:
 
     foreign = records[("company", UNKNOWN_TEMPLATE)]
     assert foreign["kind"] == "legal_entity"
-    assert len(foreign["warnings"]) == 1
+    assert len(foreign["warnings"]) == 2
     assert "CUSTOM_FOREIGN" in foreign["warnings"][0]
+    assert "the company has no INN" in foreign["warnings"][1]
 
     typo = records[("company", INVALID_INN)]
     assert typo["inn"] == BAD_INN
@@ -457,3 +458,23 @@ def test_later_package_relinks_with_warning(
     assert f"company {HEAD_OFFICE} to 1C counterparty {new_ref}" in relinked[0]
     assert f"replacing {HEAD_REF}" in relinked[0]
     assert relink.package_id in relinked[0]
+
+
+def test_company_without_requisites_warns(setup: Setup) -> None:
+    """A legal entity without any requisite is created with a warning about its INN."""
+    portal = setup.emulator.portal
+    bare = portal.add_company(TITLE="Без реквизитов")
+    deal = portal.add_deal(TITLE="Перевозка без ИНН", COMPANY_ID=bare)
+    setup.flag(deal)
+
+    _export(setup)
+
+    record = records_by_item(read_package(setup.outbox_files()[0]))[("company", bare)]
+    assert record["kind"] == "legal_entity"
+    assert record["inn"] == ""
+    assert (record["action"], record["match"]["by"]) == ("create", "none")
+    expected = (
+        "the company has no INN, so 1C cannot match it to an existing counterparty "
+        "and may create a duplicate; add the INN to its requisite in Bitrix24"
+    )
+    assert record["warnings"] == [expected]

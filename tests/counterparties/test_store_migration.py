@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from exchange.counterparties.store import CounterpartyStore
@@ -27,3 +28,17 @@ def test_answered_rows_survive_migration(tmp_path: Path) -> None:
     assert record.deal_ids == (215,)
     assert record.receipt_ref is None
     assert record.receipt_package_id is None
+
+
+def test_complete_catalog_survives_migration(tmp_path: Path) -> None:
+    """A complete catalog received under the second schema stays complete."""
+    conn = connect(tmp_path / "state.sqlite3")
+    migrate(conn, COMPONENT, MIGRATIONS[:2])
+    conn.execute(
+        "INSERT INTO counterparty_catalog_received VALUES"
+        " (1, 'p-5', 1, '2026-11-20T08:00:00+00:00')"
+    )
+
+    since = CounterpartyStore(conn).catalog_complete_since()
+
+    assert since == datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
