@@ -161,13 +161,15 @@ def _stored_ref(
 ) -> str | None:
     # A reference in the Bitrix24 field wins over the registry, because a
     # person may have corrected it by hand.
-    raw = _text(item.row.get(ref_field)).strip().lower()
-    if raw and raw != EMPTY_REF:
-        if _REFERENCE.fullmatch(raw):
-            return raw
+    raw = _text(item.row.get(ref_field)).strip()
+    ref = raw.lower()
+    if ref and ref != EMPTY_REF:
+        if _REFERENCE.fullmatch(ref):
+            return ref
         warnings.append(
-            f"field {ref_field} holds {raw!r}, which is not a 1C reference "
-            "(a UUID), so it was ignored"
+            f"field {ref_field} contains {raw!r}, which is not a 1C reference "
+            "(a UUID), so it was ignored; write the 1C counterparty's UUID "
+            "there or clear the field"
         )
     return registry_ref or None
 

@@ -478,3 +478,20 @@ def test_company_without_requisites_warns(setup: Setup) -> None:
         "and may create a duplicate; add the INN to its requisite in Bitrix24"
     )
     assert record["warnings"] == [expected]
+
+
+def test_bad_ref_warning_quotes_original(setup: Setup) -> None:
+    """A text in the reference field is quoted as Bitrix24 has it, case kept."""
+    setup.emulator.portal.update_company(HEAD_OFFICE, **{REF: " см. карточку 1С "})
+    setup.flag(215)
+
+    _export(setup)
+
+    record = records_by_item(read_package(setup.outbox_files()[0]))[
+        ("company", HEAD_OFFICE)
+    ]
+    assert record["action"] == "create"
+    about_ref = [text for text in record["warnings"] if REF in text]
+    assert len(about_ref) == 1
+    assert "'см. карточку 1С'" in about_ref[0]
+    assert "not a 1C reference" in about_ref[0]
