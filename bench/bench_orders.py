@@ -512,7 +512,11 @@ def plan_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:
                 outcome="applied",
                 rows=result.rows,
             )
-            jsonio.dumps(body, indent=True)
+            # As FileProcessor does: the results while the last writes run,
+            # then the document once they are committed.
+            results = jsonio.indented_fragment(body["results"])
+            runtime.orders.wait_for_writes()
+            jsonio.dumps({**body, "results": results}, indent=True)
             done = time.perf_counter()
     return {
         "seconds": done - started,

@@ -29,6 +29,7 @@ from exchange.orders.reports import ReceiptRow, ReportBook, rolled_up_reports
 from exchange.rules.order_facts import Facts
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
+from exchange.state.order_reports import outcome_statement
 from exchange.state.orders_records import (
     OutcomeRow,
     PackageRecord,
@@ -36,6 +37,7 @@ from exchange.state.orders_records import (
     VersionValues,
 )
 from exchange.state.orders_store import OrdersStore
+from exchange.state.receipt_queues import pending_rollups_statement
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,9 @@ def apply_orders(
 
     The caller (``FileProcessor.process``) keeps the cyclic garbage collector
     paused for the whole file, which matters for packages of 100,000 orders.
+    The last writes may still run when this returns: the caller must call
+    ``OrdersStore.wait_for_writes`` (or begin a store transaction) before it
+    uses the connection again.
     """
     book = ReportBook(store, record.package_id)
     record_logged_batches(store, book.settle)
@@ -197,9 +202,14 @@ def apply_orders(
         for row in rows
         if row.rollup and row.status == OrderStatus.PENDING
     ]
-    with store.transaction():
-        store.update_outcome_rows(sub_outcomes)
-        store.add_pending_rollups(record.package_id, waiting)
+    # The caller composes the receipt while these are stored; its next
+    # transaction waits for them.
+    store.write_behind(
+        [
+            outcome_statement(sub_outcomes),
+            pending_rollups_statement(record.package_id, waiting),
+        ]
+    )
     return OrdersResult(rows, dict(book.followups), evaluation.stopped)
 
 

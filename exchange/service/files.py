@@ -212,6 +212,10 @@ class FileProcessor:
             rows=result.rows,
         )
         outbox = self.runtime.outbox
+        # The results are serialized while the last state writes run on the
+        # writer thread; the receipt is composed once they are committed.
+        results = jsonio.indented_fragment(body["results"])
+        store.wait_for_writes()
 
         def answered(_: object) -> None:
             # Queued with the receipt: a crash leaves both or neither, so a
@@ -219,7 +223,10 @@ class FileProcessor:
             store.set_package_state(record.package_id, "answered")
 
         reply = outbox.compose(
-            "orders_receipt", body, in_reply_to=record.package_id, record=answered
+            "orders_receipt",
+            {**body, "results": results},
+            in_reply_to=record.package_id,
+            record=answered,
         )
         _, followup_errors = self.write_followups()
         outbox.deliver()

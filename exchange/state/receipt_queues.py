@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 
+from exchange import jsonio
+from exchange.state.background import Statement
 from exchange.state.orders_records import ReceiptKey
 
 
@@ -42,11 +44,7 @@ class ReceiptQueues:
 
     def add_pending_rollups(self, package_id: str, rows: Iterable[ReceiptKey]) -> None:
         """Remember rollup rows a receipt reported as pending, to follow them up."""
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO pending_rollups (package_id, ref, number,"
-            " document_number) VALUES (?, ?, ?, ?)",
-            [(package_id, *row) for row in rows],
-        )
+        self.conn.execute(*pending_rollups_statement(package_id, rows))
 
     def has_pending_rollups(self) -> bool:
         """Tell whether any rollup row waits for a follow-up."""
@@ -71,3 +69,18 @@ class ReceiptQueues:
 def _chunks(items: list[str] | list[int], size: int) -> Iterator[list[str] | list[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def pending_rollups_statement(package_id: str, rows: Iterable[ReceiptKey]) -> Statement:
+    """Return the statement that remembers rollup rows reported as pending.
+
+    The rows go in as one JSON text, so the statement can run on a thread of
+    its own (``OrdersStore.write_behind``).
+    """
+    return (_ADD_PENDING_ROLLUPS, (package_id, jsonio.dumps(list(rows)).decode()))
+
+
+_ADD_PENDING_ROLLUPS = (
+    "INSERT OR REPLACE INTO pending_rollups (package_id, ref, number, document_number)"
+    " SELECT ?1, value->>0, value->>1, value->>2 FROM json_each(?2)"
+)
