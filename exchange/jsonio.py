@@ -37,7 +37,7 @@ def indented_fragment(value: Any, depth: int = 1) -> orjson.Fragment:
 
     orjson writes a fragment as it is. So each line break gets the two
     spaces per level that the surrounding document's indentation adds; a
-    JSON string holds no raw line break, so every one is orjson's. The
+    JSON string contains no raw line break, so every one is orjson's. The
     document's bytes are then the same as if ``value`` were in it.
     """
     text = dumps(value, indent=True)
