@@ -35,7 +35,7 @@ from bench_orders import median_of_runs
 from exchange.contract.enums import PaymentStatus
 from exchange.contract.load import load_package
 from exchange.contract.models import Order, OrdersPackage
-from exchange.orders.apply import version_rows
+from exchange.orders.version_rows import version_rows
 from exchange.state.db import connect, paused_gc
 from exchange.state.orders_records import PackageRecord
 from exchange.state.orders_store import OrdersStore

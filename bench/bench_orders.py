@@ -375,7 +375,7 @@ def state_floor(data: bytes) -> float:
     committed, with nothing else done and nothing to overlap it with.
     """
     from exchange.contract.load import load_package
-    from exchange.orders.apply import version_rows
+    from exchange.orders.version_rows import version_rows
     from exchange.state.db import connect
     from exchange.state.orders_records import PackageRecord
     from exchange.state.orders_store import OrdersStore

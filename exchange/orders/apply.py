@@ -9,10 +9,9 @@ same package again after a crash reuses what was stored and confirmed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from operator import attrgetter
+from datetime import datetime
 from typing import cast
 
 from exchange.bitrix24.errors import Bitrix24Error
@@ -26,6 +25,7 @@ from exchange.orders.outcome import TopOutcome
 from exchange.orders.port import DealPort
 from exchange.orders.receipt_rows import receipt_rows, rollup_row
 from exchange.orders.reports import ReceiptRow, ReportBook, rolled_up_reports
+from exchange.orders.version_rows import version_rows
 from exchange.rules.order_facts import Facts
 from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
@@ -34,7 +34,6 @@ from exchange.state.orders_records import (
     OutcomeRow,
     PackageRecord,
     StoredOrder,
-    VersionValues,
 )
 from exchange.state.orders_store import OrdersStore
 from exchange.state.receipt_queues import pending_rollups_statement
@@ -49,51 +48,6 @@ class OrdersResult:
     rows: list[ReceiptRow]
     followups: dict[str, list[ReceiptRow]] = field(default_factory=dict)
     stopped: Bitrix24Error | None = None
-
-
-def version_rows(orders: Collection[Order]) -> list[VersionValues]:
-    """Return the stored values of ``orders``.
-
-    Built straight from the contract's models, without a ``StoredOrder`` per
-    order: a package may carry 100,000 of them. The date, the payment
-    status and the time of the change stay objects, which the store
-    serializes in C. orjson writes a UTC offset in whole minutes, so a time
-    of change before 1973 is written here as text: in the tz database, the
-    last offset with seconds (Africa/Monrovia, -0:44:30) ended in January
-    1972.
-    """
-    earliest = min(filter(None, map(_MODIFIED_AT, orders)), default=None)
-    if earliest is None or earliest >= _WHOLE_MINUTE_OFFSETS:
-        return list(map(_VERSION_VALUES, orders))
-    return [
-        (
-            order.ref,
-            order.parent_ref,
-            order.number,
-            order.document_number,
-            order.payment_status,
-            order.realization_date,
-            order.deletion_mark,
-            order.posted,
-            order.modified_at.isoformat() if order.modified_at else None,
-        )
-        for order in orders
-    ]
-
-
-_VERSION_VALUES = attrgetter(
-    "ref",
-    "parent_ref",
-    "number",
-    "document_number",
-    "payment_status",
-    "realization_date",
-    "deletion_mark",
-    "posted",
-    "modified_at",
-)
-_MODIFIED_AT = attrgetter("modified_at")
-_WHOLE_MINUTE_OFFSETS = datetime(1973, 1, 1, tzinfo=UTC)
 
 
 def _version(stored: StoredOrder) -> VersionKey:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from exchange import jsonio
 from exchange.contract.load import load_package
 from exchange.contract.models import Order, OrdersPackage
-from exchange.orders.apply import version_rows
+from exchange.orders.version_rows import version_rows
 from tests.contract.documents import ORDER_REF, encode, order, orders_package
 
 SECOND_REF = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
