@@ -12,11 +12,10 @@ from exchange.contract.models import (
     CounterpartiesReceiptPackage,
     CounterpartyCatalogPackage,
 )
-from exchange.logs import escape_control
 from exchange.service.file_endings import (
     FileOutcome,
     archive_file,
-    format_counts,
+    mark_archived,
     reject_file,
 )
 from exchange.service.runtime import Runtime
@@ -70,16 +69,7 @@ def apply_counterparty_file(
         details=details,
         keys=keys,
     )
-    with store.transaction():
-        store.set_package_state(record.package_id, "archived")
-    log.info(
-        "applied %s (%s %s no. %d): %s",
-        escape_control(loaded.source_name),
-        record.kind,
-        record.sender,
-        record.number,
-        format_counts(counts),
-    )
+    mark_archived(runtime, record, loaded.source_name, counts)
     return FileOutcome(loaded.source_name, "applied", record.kind, counts)
 
 

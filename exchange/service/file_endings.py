@@ -22,6 +22,7 @@ from exchange.logs import escape_control
 from exchange.orders.reports import ReceiptRow
 from exchange.outbox.documents import orders_receipt_body, rejection_body
 from exchange.service.runtime import Runtime
+from exchange.state.orders_records import PackageRecord
 
 log = logging.getLogger(__name__)
 
@@ -211,3 +212,19 @@ def format_counts(counts: dict[str, int]) -> str:
     if not counts:
         return "nothing to do"
     return ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+
+
+def mark_archived(
+    runtime: Runtime, record: PackageRecord, name: str, counts: dict[str, int]
+) -> None:
+    """Record an applied package, file ``name``, as archived, and log what it did."""
+    with runtime.orders.transaction():
+        runtime.orders.set_package_state(record.package_id, "archived")
+    log.info(
+        "applied %s (%s %s no. %d): %s",
+        escape_control(name),
+        record.kind,
+        record.sender,
+        record.number,
+        format_counts(counts),
+    )

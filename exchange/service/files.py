@@ -41,7 +41,7 @@ from exchange.service.file_endings import (
     FileOutcome,
     answer_duplicate,
     archive_file,
-    format_counts,
+    mark_archived,
     reject_file,
     unreadable,
 )
@@ -247,17 +247,8 @@ class FileProcessor:
             details=body["results"],
             keys=order_keys(result.rows),
         )
-        with store.transaction():
-            store.set_package_state(record.package_id, "archived")
+        mark_archived(self.runtime, record, loaded.source_name, counts)
         exit_code = _exit_code(result, followup_errors)
-        log.info(
-            "applied %s (%s %s no. %d): %s",
-            escape_control(loaded.source_name),
-            record.kind,
-            record.sender,
-            record.number,
-            format_counts(counts),
-        )
         return FileOutcome(
             loaded.source_name,
             "applied",

@@ -14,6 +14,7 @@ from exchange.emulator import Emulator
 from exchange.resources import demo_seed
 from tests.archive.conftest import Roots
 from tests.archive.test_audit_cmd import audit
+from tests.counterparties.conftest import result
 from tests.service.test_counterparty_files import (
     FLAG,
     REF_NORTH,
@@ -67,9 +68,9 @@ def loop(tmp_path: Path, portal: Emulator) -> Loop:
     receipt = envelope("counterparties_receipt", 7) | {
         "in_reply_to": package["package_id"],
         "results": [
-            _result("company", 1, "created", REF_NORTH),
-            _result("company", 2, "error", None, "ИНН не прошел проверку в 1С"),
-            _result("contact", PERSON, "created", REF_PERSON),
+            result("company", 1, "created", REF_NORTH),
+            result("company", 2, "error", None, "ИНН не прошел проверку в 1С"),
+            result("contact", PERSON, "created", REF_PERSON),
         ],
     }
     drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
@@ -89,18 +90,6 @@ def loop(tmp_path: Path, portal: Emulator) -> Loop:
     drop(settings.paths.inbox, "counterparty_catalog_TMS_8.json", catalog)
     assert [f.outcome for f in run(settings).files] == ["applied"]
     return Loop(settings, portal, person_deal, package)
-
-
-def _result(
-    entity: str, b24_id: int, status: str, ref: str | None, message: str = ""
-) -> dict[str, Any]:
-    return {
-        "b24_entity": entity,
-        "b24_id": b24_id,
-        "status": status,
-        "ref": ref,
-        "message": message,
-    }
 
 
 def _roots(settings: Settings) -> Roots:

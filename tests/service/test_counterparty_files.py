@@ -15,6 +15,7 @@ from exchange.emulator import Emulator
 from exchange.resources import demo_seed
 from exchange.service.run_once import run_once
 from exchange.service.runtime import Runtime
+from tests.counterparties.conftest import result
 from tests.orders.conftest import make_settings
 
 FLAG = "UF_CRM_1700000010"
@@ -79,20 +80,8 @@ def test_receipt_file_closes_the_loop(tmp_path: Path, portal: Emulator) -> None:
     receipt = envelope("counterparties_receipt", 7) | {
         "in_reply_to": package["package_id"],
         "results": [
-            {
-                "b24_entity": "company",
-                "b24_id": 1,
-                "status": "created",
-                "ref": REF_NORTH,
-                "message": "",
-            },
-            {
-                "b24_entity": "company",
-                "b24_id": 2,
-                "status": "error",
-                "ref": None,
-                "message": "ИНН не прошел проверку в 1С",
-            },
+            result("company", 1, "created", REF_NORTH),
+            result("company", 2, "error", None, "ИНН не прошел проверку в 1С"),
         ],
     }
     drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
@@ -211,27 +200,9 @@ def test_receipt_with_item_twice_rejected(
     receipt = envelope("counterparties_receipt", 7) | {
         "in_reply_to": package["package_id"],
         "results": [
-            {
-                "b24_entity": "company",
-                "b24_id": 1,
-                "status": "created",
-                "ref": REF_NORTH,
-                "message": "",
-            },
-            {
-                "b24_entity": "company",
-                "b24_id": 2,
-                "status": "created",
-                "ref": str(uuid.uuid4()),
-                "message": "",
-            },
-            {
-                "b24_entity": "company",
-                "b24_id": 1,
-                "status": "error",
-                "ref": None,
-                "message": "Контрагент заблокирован",
-            },
+            result("company", 1, "created", REF_NORTH),
+            result("company", 2, "created", str(uuid.uuid4())),
+            result("company", 1, "error", None, "Контрагент заблокирован"),
         ],
     }
     drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
@@ -305,20 +276,8 @@ def test_receipt_for_item_not_exported_rejected(
     receipt = envelope("counterparties_receipt", 7) | {
         "in_reply_to": package["package_id"],
         "results": [
-            {
-                "b24_entity": "company",
-                "b24_id": 1,
-                "status": "created",
-                "ref": REF_NORTH,
-                "message": "",
-            },
-            {
-                "b24_entity": "company",
-                "b24_id": 999,
-                "status": "created",
-                "ref": str(uuid.uuid4()),
-                "message": "",
-            },
+            result("company", 1, "created", REF_NORTH),
+            result("company", 999, "created", str(uuid.uuid4())),
         ],
     }
     drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
