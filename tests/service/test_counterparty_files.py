@@ -21,6 +21,14 @@ from tests.orders.conftest import make_settings
 FLAG = "UF_CRM_1700000010"
 REF = "UF_CRM_1700000020"
 REF_NORTH = "6f1c2f0e-58a4-4c39-9a43-2b1f3c1d9a01"
+# The 1C catalog entry of the company Северный ветер.
+NORTH = {
+    "ref": REF_NORTH,
+    "kind": "legal_entity",
+    "name": "Северный ветер",
+    "inn": "7707083893",
+    "kpp": "773601001",
+}
 
 
 @pytest.fixture
@@ -132,15 +140,7 @@ def test_catalog_file_links_by_inn(tmp_path: Path, portal: Emulator) -> None:
 
     catalog = envelope("counterparty_catalog", 5) | {
         "complete": True,
-        "counterparties": [
-            {
-                "ref": REF_NORTH,
-                "kind": "legal_entity",
-                "name": "Северный ветер",
-                "inn": "7707083893",
-                "kpp": "773601001",
-            }
-        ],
+        "counterparties": [NORTH],
     }
     drop(settings.paths.inbox, "counterparty_catalog_TMS_5.json", catalog)
     portal.portal.update_company(1, TITLE='ООО "Северный ветер" (изм.)')
@@ -160,15 +160,7 @@ def test_catalog_journal_entry_finds_by_inn(tmp_path: Path, portal: Emulator) ->
     settings = settings_for(tmp_path, portal)
     catalog = envelope("counterparty_catalog", 5) | {
         "complete": True,
-        "counterparties": [
-            {
-                "ref": REF_NORTH,
-                "kind": "legal_entity",
-                "name": "Северный ветер",
-                "inn": "7707083893",
-                "kpp": "773601001",
-            }
-        ],
+        "counterparties": [NORTH],
     }
     drop(settings.paths.inbox, "counterparty_catalog_TMS_5.json", catalog)
     run(settings)
@@ -232,13 +224,7 @@ def test_catalog_with_ref_twice_rejected(tmp_path: Path, portal: Emulator) -> No
     catalog = envelope("counterparty_catalog", 5) | {
         "complete": True,
         "counterparties": [
-            {
-                "ref": REF_NORTH,
-                "kind": "legal_entity",
-                "name": "Северный ветер",
-                "inn": "7707083893",
-                "kpp": "773601001",
-            },
+            NORTH,
             {
                 "ref": REF_NORTH.upper(),
                 "kind": "ФизЛицо",
