@@ -91,9 +91,9 @@ def apply_orders(
     accepted, older = _newer(orders, errors, previous, record)
     if not resumed:
         # SQLite stores the versions on a second core while the state is read
-        # and the updates planned. Until the evaluation's first write, which
-        # waits for them, reads see the state as it was before the package,
-        # so no order of the package is read back.
+        # and the updates planned. Until the store waits for them (before the
+        # first request, or its next transaction), reads see the state as it
+        # was before the package, so no order of the package is read back.
         store.save_versions(
             record,
             received_at,
@@ -101,70 +101,66 @@ def apply_orders(
             replaced=[ref for ref in previous if ref in accepted],
         )
         book.mark_fresh(accepted)
-    try:
+    with store.writes_ended_on_error():
         scope = _affected(store, accepted, previous)
         evaluator = TopEvaluator(store, port, book)
         evaluation = evaluator.run(
             scope.tree, scope.tops, scope.numbers, owners=scope.owners
         )
-    except BaseException:
-        # The connection takes no other statement until the queued writes end.
-        store.wait_for_writes()
-        raise
-    outcomes = evaluation.outcomes
-    if resumed:
-        outcomes = _keep_confirmed(store, record.package_id, outcomes)
-    if scope.adopted:
-        # Their receipts said they wait for the parent: a follow-up now says
-        # what became of the top they roll up into.
-        reports = store.reports(scope.adopted).values()
-        book.store_changed(
-            rolled_up_reports(
-                [report for report in reports if report.recheck],
-                scope.tree,
-                scope.numbers,
-                outcomes,
+        outcomes = evaluation.outcomes
+        if resumed:
+            outcomes = _keep_confirmed(store, record.package_id, outcomes)
+        if scope.adopted:
+            # Their receipts said they wait for the parent: a follow-up now says
+            # what became of the top they roll up into.
+            reports = store.reports(scope.adopted).values()
+            book.store_changed(
+                rolled_up_reports(
+                    [report for report in reports if report.recheck],
+                    scope.tree,
+                    scope.numbers,
+                    outcomes,
+                )
             )
-        )
 
-    sub_outcomes: list[OutcomeRow] = []
-    # The deals of orders not applied, as last reported for their stored
-    # versions: a receipt row names its deal whenever the deal is known.
-    not_applied = [orders[index].ref for index in (*errors, *older)]
-    known_deals = {
-        ref: report.deal_id for ref, report in store.reports(not_applied).items()
-    }
-    rows = receipt_rows(
-        orders,
-        errors,
-        older,
-        accepted,
-        scope.tree,
-        scope.numbers,
-        outcomes,
-        sub_outcomes,
-        known_deals,
-    )
-    own = {order.ref for order in orders}
-    rows.extend(
-        rollup_row(top, scope.numbers, scope.tree, outcomes[top])
-        for top in sorted(scope.family_tops - own)
-        if top in outcomes
-    )
-    waiting = [
-        (row.ref, row.number, row.document_number)
-        for row in rows
-        if row.rollup and row.status == OrderStatus.PENDING
-    ]
-    # The caller composes the receipt while these are stored; its next
-    # transaction waits for them.
-    store.write_behind(
-        [
-            outcome_statement(sub_outcomes),
-            pending_rollups_statement(record.package_id, waiting),
+        sub_outcomes: list[OutcomeRow] = []
+        # The deals of orders not applied, as last reported for their stored
+        # versions: a receipt row names its deal whenever the deal is known.
+        not_applied = [orders[index].ref for index in (*errors, *older)]
+        known_deals = {
+            ref: report.deal_id for ref, report in store.reports(not_applied).items()
+        }
+        rows = receipt_rows(
+            orders,
+            errors,
+            older,
+            accepted,
+            scope.tree,
+            scope.numbers,
+            outcomes,
+            sub_outcomes,
+            known_deals,
+        )
+        own = {order.ref for order in orders}
+        rows.extend(
+            rollup_row(top, scope.numbers, scope.tree, outcomes[top])
+            for top in sorted(scope.family_tops - own)
+            if top in outcomes
+        )
+        waiting = [
+            (row.ref, row.number, row.document_number)
+            for row in rows
+            if row.rollup and row.status == OrderStatus.PENDING
         ]
-    )
-    return OrdersResult(rows, dict(book.followups), evaluation.stopped)
+        # The caller composes the receipt while these are stored; its next
+        # transaction waits for them.
+        store.write_behind(
+            [
+                outcome_statement(sub_outcomes),
+                pending_rollups_statement(record.package_id, waiting),
+            ]
+        )
+        return OrdersResult(rows, dict(book.followups), evaluation.stopped)
 
 
 def _newer(

@@ -6,7 +6,8 @@ The tables and their migrations are described in ``orders_schema.py``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -261,6 +262,19 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
             (_FORGET_OUTCOMES, (json_array(replaced),)),
         ]
         return BackgroundWrite(self._path, statements, "orders-versions")
+
+    @contextmanager
+    def writes_ended_on_error(self) -> Iterator[None]:
+        """Wait for the queued writes when the block raises, then raise again.
+
+        Until they end, this connection is inside the read transaction that
+        ``save_versions`` began, and takes no other transaction.
+        """
+        try:
+            yield
+        except BaseException:
+            self.wait_for_writes()
+            raise
 
     def execute_all(self, statements: Iterable[Statement]) -> None:
         """Run ``statements`` on this connection, in the caller's transaction."""

@@ -522,6 +522,35 @@ def test_failure_after_staging_resumes_file(
     assert service.update_calls() == 1
 
 
+def test_failure_before_sending_leaves_connection_usable(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A bug met while writes are still queued keeps the file; the next file goes on."""
+    service = exchange_factory(small_portal({201: "ТЛ-201"}))
+    # No deal has ТЛ-999, so nothing is sent and no request waits for the writes.
+    first = service.put(package(1, [order("A", "ТЛ-999")]))
+    service.put(package(2, [order("B", "ТЛ-201", status="ОплаченПолностью")]))
+    calls = 0
+    real = apply.receipt_rows
+
+    def broken_once(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("a bug")
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(apply, "receipt_rows", broken_once)
+        report = service.run()
+
+    assert report.exit_code == 1
+    assert (service.inbox / first).exists()
+    (receipt,) = service.new_receipts()
+    assert rows_by_number(receipt)["B"]["status"] == "updated"
+    assert service.deal(201) == (FULLY_PAID, None)
+
+
 def test_long_package_logs_progress(
     small_portal: PortalFactory,
     exchange_factory: ExchangeFactory,
