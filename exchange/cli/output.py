@@ -9,11 +9,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from exchange.contract.enums import OrderStatus
 from exchange.logs import escape_line
+from exchange.plurals import format_count
 from exchange.service.file_endings import FileOutcome
 from exchange.service.run_once import RunReport
 
 PIPE_WIDTH = 240
+_LISTED_FIRST = frozenset({OrderStatus.ERROR, OrderStatus.PENDING})
 
 
 def console() -> Console:
@@ -31,8 +34,16 @@ def shown(text: str) -> str:
     return escape(escape_line(text))
 
 
+TABLE_ROWS = 50
+"""Orders listed per file; a larger package lists its errors and pending first."""
+
+
 def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) -> None:
-    """Print one table row per order of every processed file."""
+    """Print a table of the orders of every processed file.
+
+    A file of more than ``TABLE_ROWS`` orders lists only its orders in
+    ``error`` or ``pending``, up to that many; its receipt lists every one.
+    """
     out = console()
     for outcome in outcomes:
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(outcome.counts.items()))
@@ -48,7 +59,10 @@ def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) ->
         table = Table(show_header=True, header_style="bold")
         for column in ("number", "Номер документа", "status", "deal", "message"):
             table.add_column(column, overflow="fold")
-        for row in outcome.rows:
+        rows = outcome.rows
+        if len(rows) > TABLE_ROWS:
+            rows = [row for row in rows if row.status in _LISTED_FIRST][:TABLE_ROWS]
+        for row in rows:
             table.add_row(
                 shown(row.number) + (" (rollup)" if row.rollup else ""),
                 shown(row.document_number),
@@ -56,7 +70,14 @@ def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) ->
                 "" if row.deal_id is None else str(row.deal_id),
                 shown(row.message),
             )
-        out.print(table)
+        if rows:
+            out.print(table)
+        if len(rows) < len(outcome.rows):
+            left_out = format_count(len(outcome.rows) - len(rows), "more order")
+            out.print(
+                f"{left_out} not listed here; the receipt "
+                f"{shown(outcome.reply)} lists every order"
+            )
 
 
 def print_run_report(report: RunReport) -> None:

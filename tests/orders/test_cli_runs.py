@@ -238,3 +238,22 @@ def test_exit_code_3_unreachable(
     assert result.exit_code == 3, result.output
     emulator.faults.clear()
     assert service.deal(201) == (None, None)
+
+
+def test_large_file_lists_problems_only(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A file of more than 50 orders lists its pending ones; the rest are counted."""
+    deals = {201 + index: f"ТЛ-{201 + index}" for index in range(55)}
+    service = exchange_factory(small_portal(deals))
+    orders = [order(f"O{deal_id}", number) for deal_id, number in deals.items()]
+    orders.append(order("LOST", "ТЛ-999"))
+    service.put(package(1, orders))
+    config = _config(service)
+
+    result = _invoke(service, config, "run", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert "LOST" in result.output
+    assert "O201" not in result.output
+    assert "55 more orders not listed here; the receipt" in result.output
