@@ -194,7 +194,9 @@ class Transport:
             self._operating_warned.add(method)
             log.warning(
                 "Bitrix24 %s used %.0f s of operating time in the last 10 minutes "
-                "(the portal rejects the method past about %.0f s)",
+                "(the portal rejects the method past about %.0f s); the service "
+                "then waits until the portal takes it again, so nothing is lost, "
+                "but large packages take longer",
                 method,
                 time.operating,
                 self._operating_limit,

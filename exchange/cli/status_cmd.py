@@ -86,7 +86,11 @@ def _reports(out: Console, title: str, reports: list[OrderReport]) -> None:
     if not reports:
         out.print(f"no {title}")
         return
-    table = Table(title=f"{title}: {len(reports)} shown", title_justify="left")
+    table = Table(
+        title=f"{title}: {len(reports)} shown (the counts above give all; "
+        "--limit shows more)",
+        title_justify="left",
+    )
     for column in ("number", "Номер документа", "deal", "message"):
         table.add_column(column, overflow="fold")
     for report in reports:

@@ -137,7 +137,9 @@ def _check_folder(name: str, folder: Path, setting: str) -> CheckResult:
     if not exists:
         if parent is not None and os.access(parent, os.W_OK | os.X_OK):
             return CheckResult(
-                name, ok=True, message=f"{folder} (missing; created on first run)"
+                name,
+                ok=True,
+                message=f"{folder} (missing; created by the first exchange run)",
             )
         return CheckResult(
             name,
