@@ -117,6 +117,8 @@ class Daemon:
             self.tasks.append(
                 _task("archive retention", RETENTION_SECONDS, self.apply_retention)
             )
+        for task in self.tasks:
+            task.stopping = self.stop.is_set
 
     # The loop
 

@@ -63,6 +63,8 @@ class PeriodicTask:
     backoff: Backoff = field(default_factory=Backoff)
     passes: tuple[type[Exception], ...] = ()
     """Exceptions passed to the caller instead of counting as a failure."""
+    stopping: Callable[[], bool] = lambda: False
+    """Tells whether the service is stopping, so that no retry is announced."""
 
     def is_due(self, now: float) -> bool:
         """Tell whether the task should run at ``now``."""
@@ -87,12 +89,17 @@ class PeriodicTask:
             now = clock()
         if outcome is Outcome.FAILED:
             delay = self.backoff.next_delay()
-            log.warning(
-                "%s failed (%d in a row); retrying in %.0f s",
-                self.name,
-                self.backoff.failures,
-                delay,
-            )
+            if self.stopping():
+                log.warning(
+                    "%s failed; not retried, as the service is stopping", self.name
+                )
+            else:
+                log.warning(
+                    "%s failed (%d in a row); retrying in %.0f s",
+                    self.name,
+                    self.backoff.failures,
+                    delay,
+                )
             self.due_at = now + delay
             return outcome
         if self.backoff.failures:

@@ -34,3 +34,24 @@ def test_next_run_counted_from_end(outcome: Outcome, due_after_end: float) -> No
     assert task.run(100.0, clock) is outcome
 
     assert task.due_at == 103.0 + due_after_end
+
+
+@pytest.mark.parametrize(
+    ("stopping", "expected"),
+    [
+        (False, "inbox scan failed (1 in a row); retrying in"),
+        (True, "inbox scan failed; not retried, as the service is stopping"),
+    ],
+)
+def test_failure_logged_by_stop_state(
+    stopping: bool, expected: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failure announces a retry, unless the service is stopping."""
+    task = PeriodicTask(
+        "inbox scan", 60.0, lambda: Outcome.FAILED, stopping=lambda: stopping
+    )
+
+    task.run(100.0)
+
+    assert expected in caplog.text
+    assert ("retrying in" in caplog.text) is not stopping
