@@ -233,8 +233,8 @@ class InstantPort:
     def __init__(self, deal_ids: dict[str, int]) -> None:
         self.deal_ids = deal_ids
         self.sent = 0
-        # The deals stand for Bitrix24's answers, so they are built before
-        # the timer starts, as a portal builds its answers on its own time.
+        # The deals stand in for Bitrix24's responses, so they are built
+        # before the timer starts, as a portal builds responses on its own time.
         empty = DealState(None, None, "read")
         self._deals = {
             n: [FoundDeal(deal_id, empty)] for n, deal_id in deal_ids.items()

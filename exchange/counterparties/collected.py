@@ -65,10 +65,10 @@ class CollectedItem:
         )
 
 
-def log_read_failure(error: CommandError, what: str) -> None:
-    """Log that ``what`` could not be read; the next run tries again."""
+def log_read_failure(error: CommandError, subject: str) -> None:
+    """Log that ``subject`` could not be read; the next run tries again."""
     log.warning(
-        "reading %s from Bitrix24 failed: %s; retried on the next run", what, error
+        "reading %s from Bitrix24 failed: %s; retried on the next run", subject, error
     )
 
 

@@ -111,8 +111,8 @@ def apply_orders(
         if resumed:
             outcomes = _keep_confirmed(store, record.package_id, outcomes)
         if scope.adopted:
-            # Their receipts said they wait for the parent: a follow-up now says
-            # what became of the top they roll up into.
+            # Their receipts reported them waiting for the parent. A follow-up
+            # now reports the outcome of the top they roll up into.
             reports = store.reports(scope.adopted).values()
             book.store_changed(
                 rolled_up_reports(

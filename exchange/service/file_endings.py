@@ -39,7 +39,7 @@ class FileOutcome:
     rows: list[ReceiptRow] = field(default_factory=list)
     reply: str = ""
     problem: str = ""
-    """Why some orders of an applied file stay pending (Bitrix24's failure)."""
+    """The cause of the pending orders of an applied file (Bitrix24's failure)."""
 
 
 def answer_duplicate(

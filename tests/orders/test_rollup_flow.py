@@ -312,7 +312,7 @@ def test_orphan_suborder_waits_for_parent(
     row = rows_by_number(followups[0])["S"]
     assert row["status"] == "suborder"
     assert row["deal_id"] == 201
-    # The follow-up tells what became of the parent's deal in this run.
+    # The follow-up reports what became of the parent's deal in this run.
     assert row["message"] == "rolled up into order P (Номер документа ТЛ-201): updated"
 
 
