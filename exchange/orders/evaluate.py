@@ -180,7 +180,7 @@ class TopEvaluator:
         }
         if single:
             # A deal this service sent values to keeps those as its known
-            # state, as ``remember_reads`` keeps them in the database.
+            # state, as ``reads_statement`` keeps them in the database.
             stored = self.store.deal_states(d.deal_id for d in single.values())
             deals.update(single)
             for number, deal in single.items():

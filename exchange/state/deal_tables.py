@@ -32,10 +32,6 @@ class DealTables:
         )
         return {number: int(deal_id) for number, deal_id in rows}
 
-    def cache_deals(self, deals: dict[str, int]) -> None:
-        """Remember the one deal that carries each document number."""
-        self.conn.execute(*cache_statement(deals))
-
     def forget_deal(self, deal_id: int) -> None:
         """Drop a deal that the portal no longer finds from the cache."""
         self.conn.execute("DELETE FROM deal_cache WHERE deal_id = ?", (deal_id,))
@@ -57,10 +53,6 @@ class DealTables:
             int(deal_id): DealState(item, day, source)
             for deal_id, item, day, source in rows
         }
-
-    def remember_reads(self, states: dict[int, DealState]) -> None:
-        """Store values read from deals, except where the service sent values."""
-        self.conn.execute(*reads_statement(states))
 
     def remember_sent(self, sent: dict[int, DealState]) -> None:
         """Store the values deals hold after updates the portal took.

@@ -42,10 +42,6 @@ class ReceiptQueues:
             "DELETE FROM followup_rows WHERE seq = ?", [(seq,) for seq in seqs]
         )
 
-    def add_pending_rollups(self, package_id: str, rows: Iterable[ReceiptKey]) -> None:
-        """Remember rollup rows a receipt reported as pending, to follow them up."""
-        self.conn.execute(*pending_rollups_statement(package_id, rows))
-
     def has_pending_rollups(self) -> bool:
         """Tell whether any rollup row waits for a follow-up."""
         row = self.conn.execute("SELECT 1 FROM pending_rollups LIMIT 1").fetchone()

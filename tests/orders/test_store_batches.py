@@ -12,6 +12,7 @@ from exchange.orders.batch_log import encode_results, record_logged_batches
 from exchange.orders.port import UpdateFailure
 from exchange.orders.reports import ReportBook
 from exchange.state.db import connect, migrate
+from exchange.state.deal_tables import cache_statement, reads_statement
 from exchange.state.orders_records import DealState, PackageRecord
 from exchange.state.orders_schema import MIGRATIONS
 from exchange.state.orders_store import OrdersStore
@@ -21,11 +22,15 @@ def test_remember_sent_replaces_read_values(tmp_path: Path) -> None:
     """Values sent replace those read, and a later read keeps the sent ones."""
     store = OrdersStore(connect(tmp_path / "state.sqlite3"))
     with store.transaction():
-        store.remember_reads(
-            {
-                1: DealState("45", "2026-11-01", "read"),
-                2: DealState("45", "2026-11-01", "read"),
-            }
+        store.execute_all(
+            [
+                reads_statement(
+                    {
+                        1: DealState("45", "2026-11-01", "read"),
+                        2: DealState("45", "2026-11-01", "read"),
+                    }
+                )
+            ]
         )
         store.remember_sent(
             {
@@ -33,11 +38,15 @@ def test_remember_sent_replaces_read_values(tmp_path: Path) -> None:
                 3: DealState(None, "2026-12-01", "sent"),
             }
         )
-        store.remember_reads(
-            {
-                1: DealState("43", None, "read"),
-                2: DealState("43", None, "read"),
-            }
+        store.execute_all(
+            [
+                reads_statement(
+                    {
+                        1: DealState("43", None, "read"),
+                        2: DealState("43", None, "read"),
+                    }
+                )
+            ]
         )
     states = store.deal_states([1, 2, 3])
     assert states[1] == DealState("47", "2026-11-01", "sent")
@@ -75,7 +84,7 @@ def test_logged_batches_are_recorded_by_the_next_run(tmp_path: Path) -> None:
         encode_results([("c", 13, None, UpdateFailure("Not found", not_found=True))])
     )
     with store.transaction():
-        store.cache_deals({"ТЛ-3": 13})
+        store.execute_all([cache_statement({"ТЛ-3": 13})])
 
     book = ReportBook(store, "p-1")
     assert record_logged_batches(store, book.settle) == 3

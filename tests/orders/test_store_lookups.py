@@ -12,7 +12,7 @@ import pytest
 from exchange.contract.enums import PaymentStatus
 from exchange.errors import StateError
 from exchange.state.db import connect
-from exchange.state.deal_tables import cache_statement
+from exchange.state.deal_tables import cache_statement, reads_statement
 from exchange.state.order_reports import outcome_statement
 from exchange.state.orders_records import DealState, PackageRecord, VersionValues
 from exchange.state.orders_store import OrdersStore
@@ -49,8 +49,8 @@ def store(tmp_path: Path) -> OrdersStore:
     )
     store.wait_for_writes()
     with store.transaction():
-        store.cache_deals({"Д-1": 11, "Д-2": 12})
-        store.remember_reads({11: DealState("47", None, "read")})
+        store.execute_all([cache_statement({"Д-1": 11, "Д-2": 12})])
+        store.execute_all([reads_statement({11: DealState("47", None, "read")})])
     return store
 
 
@@ -153,7 +153,7 @@ def test_transaction_waits_for_versions(tmp_path: Path) -> None:
     release.start()
     with store.transaction():
         # The versions are visible inside the transaction that waited.
-        store.cache_deals({"1": 5})
+        store.execute_all([cache_statement({"1": 5})])
         assert list(store.orders(["a"])) == ["a"]
     release.join()
 
@@ -169,7 +169,7 @@ def test_failed_versions_raise_and_leave_nothing(tmp_path: Path) -> None:
         store.wait_for_writes()
     assert store.orders(["a"]) == {}
     with store.transaction():
-        store.cache_deals({"1": 5})
+        store.execute_all([cache_statement({"1": 5})])
     assert store.cached_deals(["1"]) == {"1": 5}
 
 
