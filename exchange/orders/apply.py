@@ -152,8 +152,8 @@ def apply_orders(
             for row in rows
             if row.rollup and row.status == OrderStatus.PENDING
         ]
-        # The caller composes the receipt while these are stored; its next
-        # transaction waits for them.
+        # The caller serializes the receipt's results while these run, then
+        # waits for them.
         store.write_behind(
             [
                 outcome_statement(sub_outcomes),

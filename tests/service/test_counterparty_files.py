@@ -85,13 +85,14 @@ def test_receipt_file_closes_the_loop(tmp_path: Path, portal: Emulator) -> None:
     assert set(by_company) == {1, 2}
     assert by_company[1]["deal_ids"] == [201]
 
-    receipt = envelope("counterparties_receipt", 7) | {
-        "in_reply_to": package["package_id"],
-        "results": [
+    receipt = receipt_for(
+        package["package_id"],
+        7,
+        [
             result("company", 1, "created", REF_NORTH),
             result("company", 2, "error", None, "ИНН не прошел проверку в 1С"),
         ],
-    }
+    )
     drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
     second = run(settings)
 
@@ -108,10 +109,7 @@ def test_receipt_for_unknown_package_rejected(tmp_path: Path, portal: Emulator) 
     """A receipt naming a package the service never wrote gets a rejection."""
     settings = settings_for(tmp_path, portal)
     unknown = str(uuid.uuid4())
-    receipt = envelope("counterparties_receipt", 3) | {
-        "in_reply_to": unknown,
-        "results": [],
-    }
+    receipt = receipt_for(unknown, 3, [])
     drop(settings.paths.inbox, "counterparties_receipt_TMS_3.json", receipt)
     report = run(settings)
 
@@ -189,14 +187,15 @@ def test_receipt_with_item_twice_rejected(
     settings = settings_for(tmp_path, portal)
     exported = run(settings).exported
     package = jsonio.loads((settings.paths.outbox / exported).read_bytes())
-    receipt = envelope("counterparties_receipt", 7) | {
-        "in_reply_to": package["package_id"],
-        "results": [
+    receipt = receipt_for(
+        package["package_id"],
+        7,
+        [
             result("company", 1, "created", REF_NORTH),
             result("company", 2, "created", str(uuid.uuid4())),
             result("company", 1, "error", None, "Контрагент заблокирован"),
         ],
-    }
+    )
     drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
 
     report = run(settings)
@@ -259,13 +258,14 @@ def test_receipt_for_item_not_exported_rejected(
     settings = settings_for(tmp_path, portal)
     exported = run(settings).exported
     package = jsonio.loads((settings.paths.outbox / exported).read_bytes())
-    receipt = envelope("counterparties_receipt", 7) | {
-        "in_reply_to": package["package_id"],
-        "results": [
+    receipt = receipt_for(
+        package["package_id"],
+        7,
+        [
             result("company", 1, "created", REF_NORTH),
             result("company", 999, "created", str(uuid.uuid4())),
         ],
-    }
+    )
     drop(settings.paths.inbox, "counterparties_receipt_TMS_7.json", receipt)
 
     report = run(settings)
@@ -287,17 +287,16 @@ def company_receipt(
     in_reply_to: str, number: int, status: str, ref: str
 ) -> dict[str, Any]:
     """Build a receipt file with one result, for company 1."""
+    return receipt_for(in_reply_to, number, [result("company", 1, status, ref)])
+
+
+def receipt_for(
+    in_reply_to: str, number: int, results: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Build a receipt file, number ``number``, answering package ``in_reply_to``."""
     return envelope("counterparties_receipt", number) | {
         "in_reply_to": in_reply_to,
-        "results": [
-            {
-                "b24_entity": "company",
-                "b24_id": 1,
-                "status": status,
-                "ref": ref,
-                "message": "",
-            }
-        ],
+        "results": results,
     }
 
 
