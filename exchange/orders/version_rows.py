@@ -10,8 +10,8 @@ from exchange.contract.models import Order
 from exchange.state.orders_records import VersionValues
 
 
-def version_rows(orders: Collection[Order]) -> list[VersionValues]:
-    """Return the stored values of ``orders``.
+def version_rows(orders: Collection[Order]) -> dict[str, VersionValues]:
+    """Return the stored fields of ``orders``, by ref.
 
     Built straight from the contract's models, without a ``StoredOrder`` per
     order: a package may carry 100,000 of them. The date, the payment
@@ -23,10 +23,9 @@ def version_rows(orders: Collection[Order]) -> list[VersionValues]:
     """
     earliest = min(filter(None, map(_MODIFIED_AT, orders)), default=None)
     if earliest is None or earliest >= _WHOLE_MINUTE_OFFSETS:
-        return list(map(_VERSION_VALUES, orders))
-    return [
-        (
-            order.ref,
+        return dict(zip(map(_REF, orders), map(_VERSION_VALUES, orders), strict=True))
+    return {
+        order.ref: (
             order.parent_ref,
             order.number,
             order.document_number,
@@ -37,11 +36,11 @@ def version_rows(orders: Collection[Order]) -> list[VersionValues]:
             order.modified_at.isoformat() if order.modified_at else None,
         )
         for order in orders
-    ]
+    }
 
 
+_REF = attrgetter("ref")
 _VERSION_VALUES = attrgetter(
-    "ref",
     "parent_ref",
     "number",
     "document_number",

@@ -23,15 +23,21 @@ Migration = str
 """One SQL script, run in a transaction with the version bump."""
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
     """Open the state database in WAL mode with foreign keys enforced.
 
     The connection runs in autocommit mode: each caller groups its statements
     with ``with transaction(conn):`` so that a crash leaves whole steps only.
+    With ``any_thread``, threads may use it in turn, never at once.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        conn = sqlite3.connect(
+            path,
+            isolation_level=None,
+            timeout=30.0,
+            check_same_thread=not any_thread,
+        )
         conn.row_factory = sqlite3.Row
         # 16 KiB pages for a new database (SQLite's default is 4 KiB): a
         # package of 100,000 orders writes about 100 MB of rows, and larger

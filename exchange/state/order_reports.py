@@ -84,7 +84,7 @@ class OrderReports:
 
 
 _REPORT_COLUMNS = (
-    "o.ref, o.package_id, o.number, coalesce(o.document_number, ''),"
+    "o.ref, o.package_id, o.fields->>1, coalesce(o.document_number, ''),"
     " coalesce(r.status, 'pending'), r.deal_id, coalesce(r.message, ''),"
     " coalesce(r.recheck, 0)"
 )

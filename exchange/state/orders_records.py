@@ -11,7 +11,6 @@ from exchange.contract.enums import PaymentStatus
 from exchange.rules.order_facts import OrderFacts
 
 VersionValues = tuple[
-    str,
     str | None,
     str,
     str | None,
@@ -21,15 +20,16 @@ VersionValues = tuple[
     bool,
     datetime | str | None,
 ]
-"""An order version as ``save_versions`` takes it: ref, parent ref, 1C
-number, document number, payment status, realization date, deletion mark,
-posted, and the time it was modified, which is stored as ISO text (a
+"""An order version's fields as ``save_versions`` takes them, by ref: parent
+ref, 1C number, document number, payment status, realization date, deletion
+mark, posted, and the time it was modified, which is stored as ISO text (a
 ``datetime`` must have an offset in whole minutes, which orjson writes
-exactly). The package's sender, number and ID are added to every row."""
+exactly). They are stored as this JSON array, in this order; the package's
+sender, number and ID are added to every row."""
 
 OutcomeRow = tuple[str, int | None, str, bool, str]
 """An order's outcome as ``update_outcome_rows`` takes it: status, deal id,
-message, recheck, ref."""
+message, recheck, ref. The status may be an ``OrderStatus``, a ``str``."""
 
 ReceiptKey = tuple[str, str, str]
 """An order as a receipt names it: ref, 1C number, document number."""

@@ -3,7 +3,10 @@
 Tables (component ``orders``):
 
 - ``orders``: the latest applied version of every order, so that a package
-  holding one sub-order recomputes its parent from all known sub-orders;
+  holding one sub-order recomputes its parent from all known sub-orders.
+  ``fields`` holds the version's fields as a JSON array (see
+  ``VersionValues``); the parent and the document number are copied out of
+  it into columns of their own for the indexes;
 - ``order_outcomes``: each order's report, the status that the receipt of its
   version's package (or a follow-up for it) last gave, so that a later
   change of status gets a follow-up receipt; ``recheck`` marks orders
@@ -169,5 +172,35 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE orders DROP COLUMN message;
     ALTER TABLE orders DROP COLUMN recheck;
     CREATE INDEX order_outcomes_recheck ON order_outcomes (ref) WHERE recheck = 1
+    """,
+    # A version's fields move into one JSON array, and only the two columns
+    # that an index needs are copied out of it. The package's versions are
+    # stored by one INSERT ... SELECT over json_each, where SQLite parses the
+    # whole row text again for each column it extracts: on a package of
+    # 100,000 orders, extracting nine columns took 0.33 s of the statement's
+    # 0.51 s. The counting conditions besides the parent are checked on the
+    # few rows that the number index finds.
+    """
+    CREATE TABLE orders_v6 (
+        ref TEXT PRIMARY KEY,
+        parent_ref TEXT,
+        document_number TEXT,
+        fields TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        package_number INTEGER NOT NULL,
+        package_id TEXT NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO orders_v6
+    SELECT ref, parent_ref, document_number,
+        json_array(parent_ref, number, document_number, payment_status,
+            realization_date, json(iif(deletion_mark, 'true', 'false')),
+            json(iif(posted, 'true', 'false')), modified_at),
+        sender, package_number, package_id
+    FROM orders;
+    DROP TABLE orders;
+    ALTER TABLE orders_v6 RENAME TO orders;
+    CREATE INDEX orders_parent ON orders (parent_ref) WHERE parent_ref IS NOT NULL;
+    CREATE INDEX orders_top_number ON orders (document_number)
+    WHERE parent_ref IS NULL
     """,
 ]

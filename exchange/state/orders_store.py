@@ -6,7 +6,7 @@ The tables and their migrations are described in ``orders_schema.py``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -15,7 +15,7 @@ from exchange import jsonio
 from exchange.contract.enums import PaymentStatus
 from exchange.rules.order_facts import OrderFacts
 from exchange.state.background import BackgroundWrite, Statement
-from exchange.state.db import migrate, transaction
+from exchange.state.db import connect, migrate, transaction
 from exchange.state.deal_tables import DealTables
 from exchange.state.order_reports import OrderReports
 from exchange.state.orders_records import (
@@ -35,8 +35,10 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
         self.conn = conn
         migrate(conn, "orders", MIGRATIONS)
         self._path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
-        # The last write queued behind a package's versions (``write_behind``).
+        # The last write queued behind a package's versions (``write_behind``),
+        # and the connection that the chain of writes shares.
         self._writes: BackgroundWrite | None = None
+        self._writer: sqlite3.Connection | None = None
 
     # Packages and senders
 
@@ -176,15 +178,17 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
         Counting means posted, not deleted, without a parent.
         """
         result: dict[str, list[str]] = {}
-        # One query with the numbers bound as a JSON array. The conditions
-        # repeat those of the partial index orders_counting_number, which
-        # holds only counting top-level orders; INDEXED BY makes sure it is
-        # the one used.
+        # One query with the numbers bound as a JSON array. The partial index
+        # orders_top_number holds the numbers of top-level orders, whose
+        # condition is repeated here; INDEXED BY makes sure it is the one
+        # used. Deletion mark and posted are read from the fields of the
+        # few orders found (``VersionValues``).
         rows = self.conn.execute(
             "SELECT o.document_number, o.ref FROM json_each(?) AS j"
-            " CROSS JOIN orders AS o INDEXED BY orders_counting_number"
+            " CROSS JOIN orders AS o INDEXED BY orders_top_number"
             " ON o.document_number = j.value"
-            " WHERE o.parent_ref IS NULL AND o.posted = 1 AND o.deletion_mark = 0"
+            " WHERE o.parent_ref IS NULL"
+            " AND o.fields->>5 = 0 AND o.fields->>6 = 1"
             " ORDER BY o.ref",
             (json_array(numbers),),
         )
@@ -196,10 +200,12 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
         self,
         record: PackageRecord,
         received_at: str,
-        rows: Iterable[VersionValues],
+        rows: Mapping[str, VersionValues],
         replaced: Iterable[str] = (),
     ) -> None:
         """Register ``record`` and store its order versions, in one transaction.
+
+        ``rows`` gives the fields of each version by its order's ref.
 
         Each order's report becomes ``pending`` with no deal, message or
         recheck, until its outcome is known: ``replaced`` must name every
@@ -238,21 +244,21 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
                 self.execute_all(statements)
             return
         self._writes = BackgroundWrite(
-            self._path, statements, "orders-state", after=self._writes
+            self._writer_connection(), statements, "orders-state", after=self._writes
         )
 
     def _write_versions(
         self,
         record: PackageRecord,
         received_at: str,
-        rows: Iterable[VersionValues],
+        rows: Mapping[str, VersionValues],
         replaced: Iterable[str],
     ) -> BackgroundWrite:
         # orjson writes a date as ISO text and a payment status as its value,
         # in C. In ref order (ORDER BY, on the other core), the inserts walk
         # the primary key from left to right instead of jumping to a random
         # page for each UUID.
-        payload = jsonio.dumps(list(rows))
+        payload = jsonio.dumps(rows)
         statements: list[Statement] = [
             *_package_statements(record, received_at),
             (
@@ -261,7 +267,12 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
             ),
             (_FORGET_OUTCOMES, (json_array(replaced),)),
         ]
-        return BackgroundWrite(self._path, statements, "orders-versions")
+        return BackgroundWrite(self._writer_connection(), statements, "orders-versions")
+
+    def _writer_connection(self) -> sqlite3.Connection:
+        if self._writer is None:
+            self._writer = connect(self._path, any_thread=True)
+        return self._writer
 
     @contextmanager
     def writes_ended_on_error(self) -> Iterator[None]:
@@ -294,6 +305,9 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
             pending.wait()
         finally:
             self.conn.execute("COMMIT")
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     def transaction(self) -> transaction:
         """Group statements in one transaction, once pending writes are committed."""
@@ -330,14 +344,13 @@ _ADVANCE_SENDER = (
     " ON CONFLICT (sender) DO UPDATE"
     " SET last_number = max(last_number, excluded.last_number)"
 )
-# The rows come as one JSON array (?1) of ``VersionValues``; the package's
+# The rows come as one JSON object (?1) of ``VersionValues`` by ref, so the
+# ref is the key that json_each gives without parsing the row; the package's
 # sender, number and ID (?2 to ?4) are the same for every row.
 _STORE_VERSIONS = (
-    "REPLACE INTO orders (ref, parent_ref, number, document_number,"
-    " payment_status, realization_date, deletion_mark, posted,"
-    " modified_at, sender, package_number, package_id)"
-    " SELECT value->>0, value->>1, value->>2, value->>3, value->>4,"
-    " value->>5, value->>6, value->>7, value->>8, ?2, ?3, ?4"
+    "REPLACE INTO orders (ref, parent_ref, document_number, fields,"
+    " sender, package_number, package_id)"
+    " SELECT key, value->>0, value->>2, value, ?2, ?3, ?4"
     " FROM json_each(?1) ORDER BY 1"
 )
 _FORGET_OUTCOMES = (
@@ -357,18 +370,15 @@ def _package(row: sqlite3.Row) -> PackageRecord:
     )
 
 
-_VERSION_COLUMNS = (
-    "ref, parent_ref, number, document_number, payment_status, realization_date,"
-    " deletion_mark, posted, modified_at, sender, package_number, package_id"
-)
+_VERSION_COLUMNS = "ref, fields, sender, package_number, package_id"
 _VERSION_COLUMNS_OF_O = ", ".join(
     f"o.{column.strip()}" for column in _VERSION_COLUMNS.split(",")
 )
 
 
 def _stored(row: sqlite3.Row) -> StoredOrder:
+    ref, fields, sender, package_number, package_id = row
     (
-        ref,
         parent_ref,
         number,
         document_number,
@@ -377,10 +387,7 @@ def _stored(row: sqlite3.Row) -> StoredOrder:
         deletion_mark,
         posted,
         modified_at,
-        sender,
-        package_number,
-        package_id,
-    ) = row
+    ) = jsonio.loads(fields)
     facts = OrderFacts(
         ref=ref,
         parent_ref=parent_ref,

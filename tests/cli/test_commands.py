@@ -144,7 +144,7 @@ def test_status_shows_unfinished_package(tmp_path: Path) -> None:
     store.save_versions(
         record,
         "2026-12-04T10:00:00+00:00",
-        [("a", None, "ТЛ-7", "Д-7", None, None, False, True, None)],
+        {"a": (None, "ТЛ-7", "Д-7", None, None, False, True, None)},
     )
     store.wait_for_writes()
     store.conn.close()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from exchange.archive.entry import KEY_TYPES, normalize_key, normalize_keys
+from exchange.contract.enums import PaymentStatus
 from exchange.orders.batch_log import encode_results, record_logged_batches
 from exchange.orders.port import UpdateFailure
 from exchange.orders.reports import ReportBook
+from exchange.rules.order_facts import OrderFacts
 from exchange.state.db import connect, migrate
 from exchange.state.deal_tables import cache_statement, reads_statement
 from exchange.state.orders_records import DealState, PackageRecord
@@ -60,10 +63,10 @@ def _staged_store(tmp_path: Path) -> OrdersStore:
     store.save_versions(
         record,
         "2026-12-04T10:00:00+00:00",
-        (
-            (ref, None, number, f"ТЛ-{number}", None, None, False, True, None)
+        {
+            ref: (None, number, f"ТЛ-{number}", None, None, False, True, None)
             for ref, number in (("a", "1"), ("b", "2"), ("c", "3"))
-        ),
+        },
     )
     store.wait_for_writes()
     return store
@@ -168,3 +171,55 @@ def test_migration_keeps_reports(tmp_path: Path) -> None:
     assert store.orders(["b"])["b"].facts.parent_ref == "a"
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert "order_reports" not in tables
+
+
+def test_migration_moves_fields_into_one_array(tmp_path: Path) -> None:
+    """Versions stored in columns keep every field once they become one array."""
+    conn = connect(tmp_path / "state.sqlite3")
+    migrate(conn, "orders", MIGRATIONS[:5])
+    conn.execute(
+        "INSERT INTO orders VALUES ('a', NULL, '1', 'ТЛ-1', 'НеОплачен', NULL,"
+        " 1, 1, '2026-11-27T18:00:00+03:00', 'TMS', 4, 'p-4')"
+    )
+    conn.execute(
+        "INSERT INTO orders VALUES ('b', 'a', '2', NULL, NULL, '2026-11-20',"
+        " 0, 0, NULL, 'TMS', 5, 'p-5')"
+    )
+    conn.execute(
+        "INSERT INTO orders VALUES ('c', NULL, '3', 'ТЛ-1', NULL, NULL,"
+        " 0, 1, NULL, 'TMS', 5, 'p-5')"
+    )
+
+    store = OrdersStore(conn)
+
+    stored = store.orders(["a", "b", "c"])
+    a, b = stored["a"], stored["b"]
+    assert (a.number, a.modified_at, a.sender, a.package_number, a.package_id) == (
+        "1",
+        "2026-11-27T18:00:00+03:00",
+        "TMS",
+        4,
+        "p-4",
+    )
+    assert a.facts == OrderFacts(
+        ref="a",
+        parent_ref=None,
+        payment_status=PaymentStatus.NOT_PAID,
+        realization_date=None,
+        deletion_mark=True,
+        posted=True,
+        document_number="ТЛ-1",
+    )
+    assert b.facts == OrderFacts(
+        ref="b",
+        parent_ref="a",
+        payment_status=None,
+        realization_date=date(2026, 11, 20),
+        deletion_mark=False,
+        posted=False,
+        document_number=None,
+    )
+    assert (b.number, b.modified_at, b.package_number) == ("2", None, 5)
+    # ``a`` is marked for deletion, so only ``c`` counts for the number.
+    assert store.counting_tops_with_numbers(["ТЛ-1"]) == {"ТЛ-1": ["c"]}
+    assert store.reports(["b"])["b"].number == "2"

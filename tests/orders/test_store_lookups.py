@@ -20,9 +20,8 @@ from exchange.state.orders_store import OrdersStore
 RECORD = PackageRecord("p-1", "0" * 64, "orders", "TMS", 7, "orders_TMS_7.json", "")
 
 
-def _version(ref: str, parent: str | None, number: str) -> VersionValues:
-    return (
-        ref,
+def _version(ref: str, parent: str | None, number: str) -> tuple[str, VersionValues]:
+    return ref, (
         parent,
         f"ТЛ-{ref}",
         number,
@@ -40,12 +39,14 @@ def store(tmp_path: Path) -> OrdersStore:
     store.save_versions(
         RECORD,
         "2026-12-04T10:00:00+00:00",
-        [
-            _version("a", None, "Д-1"),
-            _version("b", None, "Д-1"),
-            _version("c", "a", "Д-2"),
-            _version("d", "c", "Д-3"),
-        ],
+        dict(
+            [
+                _version("a", None, "Д-1"),
+                _version("b", None, "Д-1"),
+                _version("c", "a", "Д-2"),
+                _version("d", "c", "Д-3"),
+            ]
+        ),
     )
     store.wait_for_writes()
     with store.transaction():
@@ -62,6 +63,38 @@ def test_duplicate_keys_give_one_row(store: OrdersStore) -> None:
     assert store.cached_deals(["Д-1", "Д-1", "Д-9"]) == {"Д-1": 11}
     assert store.deal_states([11, 11, 12]) == {11: DealState("47", None, "read")}
     assert set(store.stored_below(["a", "a"], skip=())) == {"c", "d"}
+
+
+def test_counting_tops_leave_out_deleted_unposted_and_sub_orders(
+    tmp_path: Path,
+) -> None:
+    """Only posted top-level orders without a deletion mark count for a number."""
+    store = OrdersStore(connect(tmp_path / "state.sqlite3"))
+    fields = {
+        "counting": (None, False, True),
+        "deleted": (None, True, True),
+        "unposted": (None, False, False),
+        "sub": ("counting", False, True),
+    }
+    store.save_versions(
+        RECORD,
+        "2026-12-04T10:00:00+00:00",
+        {
+            ref: (parent, f"ТЛ-{ref}", "Д-1", None, None, deleted, posted, None)
+            for ref, (parent, deleted, posted) in fields.items()
+        },
+    )
+    store.wait_for_writes()
+
+    assert store.counting_tops_with_numbers(["Д-1"]) == {"Д-1": ["counting"]}
+    stored = store.orders(fields)
+    assert {ref: stored[ref].facts.deletion_mark for ref in fields} == {
+        "counting": False,
+        "deleted": True,
+        "unposted": False,
+        "sub": False,
+    }
+    assert not stored["unposted"].facts.posted
 
 
 def _plans(store: OrdersStore, call: Any) -> list[str]:
@@ -97,7 +130,7 @@ def _plans(store: OrdersStore, call: Any) -> list[str]:
         (
             "counting_tops_with_numbers",
             lambda s: s.counting_tops_with_numbers(["Д-1"]),
-            "SEARCH o USING INDEX orders_counting_number",
+            "SEARCH o USING INDEX orders_top_number",
         ),
         (
             "cached_deals",
@@ -132,7 +165,9 @@ def test_reads_see_state_before_versions(tmp_path: Path) -> None:
     other = connect(tmp_path / "state.sqlite3")
     # Another connection holds the write lock, so the versions cannot commit.
     other.execute("BEGIN IMMEDIATE")
-    store.save_versions(RECORD, "2026-12-04T10:00:00+00:00", [_version("a", None, "1")])
+    store.save_versions(
+        RECORD, "2026-12-04T10:00:00+00:00", dict([_version("a", None, "1")])
+    )
     assert store.orders(["a"]) == {}
     other.execute("COMMIT")
     store.wait_for_writes()
@@ -148,7 +183,9 @@ def test_transaction_waits_for_versions(tmp_path: Path) -> None:
         tmp_path / "state.sqlite3", isolation_level=None, check_same_thread=False
     )
     other.execute("BEGIN IMMEDIATE")
-    store.save_versions(RECORD, "2026-12-04T10:00:00+00:00", [_version("a", None, "1")])
+    store.save_versions(
+        RECORD, "2026-12-04T10:00:00+00:00", dict([_version("a", None, "1")])
+    )
     release = threading.Timer(0.2, lambda: other.execute("COMMIT"))
     release.start()
     with store.transaction():
@@ -164,7 +201,9 @@ def test_failed_versions_raise_and_leave_nothing(tmp_path: Path) -> None:
     with store.transaction():
         store.add_package(RECORD, "2026-12-04T09:00:00+00:00")
     # The same package ID again breaks the primary key of ``packages``.
-    store.save_versions(RECORD, "2026-12-04T10:00:00+00:00", [_version("a", None, "1")])
+    store.save_versions(
+        RECORD, "2026-12-04T10:00:00+00:00", dict([_version("a", None, "1")])
+    )
     with pytest.raises(StateError, match="UNIQUE constraint failed: packages"):
         store.wait_for_writes()
     assert store.orders(["a"]) == {}
@@ -178,7 +217,9 @@ def test_writes_behind_versions_run_in_order(tmp_path: Path) -> None:
     store = OrdersStore(connect(tmp_path / "state.sqlite3"))
     other = connect(tmp_path / "state.sqlite3")
     other.execute("BEGIN IMMEDIATE")
-    store.save_versions(RECORD, "2026-12-04T10:00:00+00:00", [_version("a", None, "1")])
+    store.save_versions(
+        RECORD, "2026-12-04T10:00:00+00:00", dict([_version("a", None, "1")])
+    )
     store.write_behind([cache_statement({"1": 5})])
     store.write_behind([outcome_statement([("updated", 5, "", False, "a")])])
     assert store.cached_deals(["1"]) == {}
@@ -195,7 +236,9 @@ def test_write_behind_skipped_after_failure(tmp_path: Path) -> None:
     store = OrdersStore(connect(tmp_path / "state.sqlite3"))
     with store.transaction():
         store.add_package(RECORD, "2026-12-04T09:00:00+00:00")
-    store.save_versions(RECORD, "2026-12-04T10:00:00+00:00", [_version("a", None, "1")])
+    store.save_versions(
+        RECORD, "2026-12-04T10:00:00+00:00", dict([_version("a", None, "1")])
+    )
     store.write_behind([cache_statement({"1": 5})])
     with pytest.raises(StateError, match="UNIQUE constraint failed: packages"):
         store.wait_for_writes()

@@ -28,7 +28,8 @@ def _orders(*modified: str) -> tuple[Order, ...]:
 
 
 def _stored_texts(orders: tuple[Order, ...]) -> list[str]:
-    return [row[8] for row in jsonio.loads(jsonio.dumps(version_rows(orders)))]
+    rows = jsonio.loads(jsonio.dumps(version_rows(orders)))
+    return [rows[order.ref][7] for order in orders]
 
 
 def test_local_mean_time_offset_kept() -> None:
