@@ -98,31 +98,23 @@ def parse_keys(loaded: Any) -> KeyPairs | Any:
     return loaded
 
 
-class OrderResult(Protocol):
-    """One per-order result of an orders receipt, as the journal reads it."""
-
-    @property
-    def ref(self) -> str: ...
-    @property
-    def number(self) -> str: ...
-    @property
-    def document_number(self) -> str: ...
-    @property
-    def deal_id(self) -> int | None: ...
-
-
-def order_keys(results: Sequence[OrderResult]) -> list[tuple[str, str]]:
+def order_keys(results: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
     """Return the search keys of an orders receipt's per-order results.
 
-    Empty numbers and missing deals give no key. The keys are listed type by
-    type, the order in which the journal groups them fastest.
+    Each result is a mapping with the fields of the exchange format. Empty
+    numbers and missing deals give no key. The keys are listed type by type,
+    the order in which the journal groups them fastest.
     """
-    keys = [("order_ref", result.ref) for result in results]
-    keys.extend(("order_number", r.number) for r in results if r.number)
+    keys = [("order_ref", result["ref"]) for result in results]
+    keys.extend(("order_number", r["number"]) for r in results if r["number"])
     keys.extend(
-        ("document_number", r.document_number) for r in results if r.document_number
+        ("document_number", r["document_number"])
+        for r in results
+        if r["document_number"]
     )
-    keys.extend(("deal_id", str(r.deal_id)) for r in results if r.deal_id is not None)
+    keys.extend(
+        ("deal_id", str(r["deal_id"])) for r in results if r["deal_id"] is not None
+    )
     return keys
 
 

@@ -61,14 +61,14 @@ def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) ->
             table.add_column(column, overflow="fold")
         rows = outcome.rows
         if len(rows) > TABLE_ROWS:
-            rows = [row for row in rows if row.status in _LISTED_FIRST][:TABLE_ROWS]
+            rows = [row for row in rows if row["status"] in _LISTED_FIRST][:TABLE_ROWS]
         for row in rows:
             table.add_row(
-                shown(row.number) + (" (rollup)" if row.rollup else ""),
-                shown(row.document_number),
-                row.status.value,
-                "" if row.deal_id is None else str(row.deal_id),
-                shown(row.message),
+                shown(row["number"]) + (" (rollup)" if row["rollup"] else ""),
+                shown(row["document_number"]),
+                row["status"].value,
+                "" if row["deal_id"] is None else str(row["deal_id"]),
+                shown(row["message"]),
             )
         if rows:
             out.print(table)

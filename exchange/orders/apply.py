@@ -23,7 +23,11 @@ from exchange.orders.evaluate import TopEvaluator
 from exchange.orders.number_owners import NumberOwners
 from exchange.orders.outcome import TopOutcome
 from exchange.orders.port import DealPort
-from exchange.orders.receipt_rows import receipt_rows, rollup_row
+from exchange.orders.receipt_rows import (
+    receipt_rows,
+    rollup_row,
+    sub_order_outcomes,
+)
 from exchange.orders.reports import ReceiptRow, ReportBook, rolled_up_reports
 from exchange.orders.version_rows import version_rows
 from exchange.rules.order_facts import Facts
@@ -31,7 +35,6 @@ from exchange.rules.rollup import OrderTree, affected_tops
 from exchange.rules.versions import VersionKey, is_newer
 from exchange.state.order_reports import outcome_statement
 from exchange.state.orders_records import (
-    OutcomeRow,
     PackageRecord,
     StoredOrder,
 )
@@ -123,43 +126,34 @@ def apply_orders(
                 )
             )
 
-        sub_outcomes: list[OutcomeRow] = []
+        sub_outcomes = sub_order_outcomes(accepted, scope.tree, scope.numbers, outcomes)
+        own = {order.ref for order in orders}
+        rollups = [
+            rollup_row(top, scope.numbers, scope.tree, outcomes[top])
+            for top in sorted(scope.family_tops - own)
+            if top in outcomes
+        ]
+        waiting = [
+            (row["ref"], row["number"], row["document_number"])
+            for row in rollups
+            if row["status"] == OrderStatus.PENDING
+        ]
+        # These run while the receipt rows are built, and the caller
+        # serializes them; it then waits for the writes.
+        store.write_behind(
+            [
+                outcome_statement(sub_outcomes.values()),
+                pending_rollups_statement(record.package_id, waiting),
+            ]
+        )
         # The deals of orders not applied, as last reported for their stored
         # versions: a receipt row names its deal whenever the deal is known.
         not_applied = [orders[index].ref for index in (*errors, *older)]
         known_deals = {
             ref: report.deal_id for ref, report in store.reports(not_applied).items()
         }
-        rows = receipt_rows(
-            orders,
-            errors,
-            older,
-            accepted,
-            scope.tree,
-            scope.numbers,
-            outcomes,
-            sub_outcomes,
-            known_deals,
-        )
-        own = {order.ref for order in orders}
-        rows.extend(
-            rollup_row(top, scope.numbers, scope.tree, outcomes[top])
-            for top in sorted(scope.family_tops - own)
-            if top in outcomes
-        )
-        waiting = [
-            (row.ref, row.number, row.document_number)
-            for row in rows
-            if row.rollup and row.status == OrderStatus.PENDING
-        ]
-        # The caller serializes the receipt's results while these run, then
-        # waits for them.
-        store.write_behind(
-            [
-                outcome_statement(sub_outcomes),
-                pending_rollups_statement(record.package_id, waiting),
-            ]
-        )
+        rows = receipt_rows(orders, errors, older, outcomes, sub_outcomes, known_deals)
+        rows.extend(rollups)
         return OrdersResult(rows, dict(book.followups), evaluation.stopped)
 
 

@@ -17,31 +17,53 @@ from exchange.orders.reports import (
     rolled_up_message,
 )
 from exchange.rules.rollup import OrderTree
-from exchange.state.orders_records import OutcomeRow, StoredOrder
+from exchange.state.orders_records import StoredOrder
+
+SubOutcome = tuple[OrderStatus, int | None, str, bool, str]
+"""A sub-order's outcome as an ``OutcomeRow``, with its ``OrderStatus``."""
+
+
+def sub_order_outcomes(
+    accepted: Mapping[str, Order],
+    tree: OrderTree,
+    numbers: Mapping[str, str],
+    outcomes: Mapping[str, TopOutcome],
+) -> dict[str, SubOutcome]:
+    """Return the outcome of each accepted sub-order, by ref.
+
+    A sub-order is rolled up into its top (status ``suborder``), waits for
+    its parent (pending) or is in a parent cycle (error). Top-level
+    outcomes are stored as they come; these are stored before the receipt
+    rows are built, so that SQLite writes them meanwhile.
+    """
+    found: dict[str, SubOutcome] = {}
+    # The included sub-orders below one top share its message.
+    rolled_up: dict[str, str] = {}
+    for ref, order in accepted.items():
+        if order.parent_ref is not None:
+            status, deal_id, message, recheck = _sub_outcome(
+                order, tree, numbers, outcomes, rolled_up
+            )
+            found[ref] = (status, deal_id, message, recheck, ref)
+    return found
 
 
 def receipt_rows(
     orders: Sequence[Order],
     errors: Mapping[int, list[str]],
     older: Mapping[int, StoredOrder],
-    accepted: Mapping[str, Order],
-    tree: OrderTree,
-    numbers: Mapping[str, str],
     outcomes: Mapping[str, TopOutcome],
-    sub_outcomes: list[OutcomeRow],
+    sub_outcomes: Mapping[str, SubOutcome],
     known_deals: Mapping[str, int | None],
 ) -> list[ReceiptRow]:
     """Return one receipt row per order of the package, in package order.
 
-    Sub-orders get their outcome (status ``suborder``, pending or error)
-    appended to ``sub_outcomes``; top-level outcomes were stored as they
-    came. ``known_deals`` gives the deal last reported for orders that are
-    not applied (in error, or older than stored), whose rows name it too.
+    ``sub_outcomes`` are those of ``sub_order_outcomes``. ``known_deals``
+    gives the deal last reported for orders that are not applied (in error,
+    or older than stored), whose rows name it too.
     """
     rows: list[ReceiptRow] = []
     append = rows.append
-    # The included sub-orders below one top share its message.
-    rolled_up: dict[str, str] = {}
     not_applied = errors.keys() | older.keys()
     for index, order in enumerate(orders):
         ref = order.ref
@@ -60,20 +82,17 @@ def receipt_rows(
                     outcome.message,
                 )
         else:
-            status, deal_id, message, recheck = _sub_outcome(
-                accepted[ref], tree, numbers, outcomes, rolled_up
-            )
-            sub_outcomes.append((status.value, deal_id, message, recheck, ref))
+            status, deal_id, message, _, _ = sub_outcomes[ref]
         append(
-            ReceiptRow(
-                ref,
-                order.number,
-                document_number,
-                status,
-                deal_id,
-                message,
-                rollup=False,
-            )
+            {
+                "ref": ref,
+                "number": order.number,
+                "document_number": document_number,
+                "status": status,
+                "deal_id": deal_id,
+                "message": message,
+                "rollup": False,
+            }
         )
     return rows
 

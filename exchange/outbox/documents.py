@@ -62,11 +62,9 @@ def orders_receipt_body(
 ) -> dict[str, Any]:
     """Return the body of an ``orders_receipt`` (everything but the envelope).
 
-    The results are the ``ReceiptRow`` objects themselves, which skips
-    building one dict per order (0.26 s for 100,000 orders). orjson writes a
-    dataclass as an object of its fields in declaration order, which is the
-    order of a result's fields in the exchange format. It writes ``status``,
-    an ``OrderStatus`` (a ``str`` enum), as its value.
+    The results are the ``ReceiptRow`` dicts themselves, whose keys are in
+    the order of a result's fields in the exchange format. orjson writes
+    ``status``, an ``OrderStatus`` (a ``str`` enum), as its value.
     """
     results = list(rows)
     return {

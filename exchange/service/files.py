@@ -232,7 +232,7 @@ class FileProcessor:
         outbox.deliver()
         counts = {
             status.value: count
-            for status, count in Counter(row.status for row in result.rows).items()
+            for status, count in Counter(row["status"] for row in result.rows).items()
         }
         archive_file(
             self.runtime,
@@ -360,6 +360,6 @@ def _exit_code(result: OrdersResult, followup_errors: int) -> int:
     """Return the exit code a package's outcome calls for; the highest wins."""
     if result.stopped is not None:
         return EXIT_UNAVAILABLE
-    if followup_errors or any(r.status == OrderStatus.ERROR for r in result.rows):
+    if followup_errors or any(r["status"] == OrderStatus.ERROR for r in result.rows):
         return EXIT_ATTENTION
     return EXIT_OK

@@ -61,7 +61,7 @@ def write_followups(runtime: Runtime) -> tuple[int, int]:
             record=partial(_drop_followups, store, seqs),
         )
         receipts += 1
-        errors += sum(1 for row in rows if row.status == OrderStatus.ERROR)
+        errors += sum(1 for row in rows if row["status"] == OrderStatus.ERROR)
         log.info(
             "follow-up receipt for %s (orders whose status changed: %d)",
             record.source_file,

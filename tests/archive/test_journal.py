@@ -7,7 +7,6 @@ import itertools
 import sqlite3
 import threading
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 
 import pytest
 
@@ -158,7 +157,7 @@ def test_follow_up_receipt_found_by_package(journal: Journal) -> None:
 
 def test_order_keys_from_results() -> None:
     """order_keys turns receipt rows into number, document, deal and ref keys."""
-    keys = order_keys([SimpleNamespace(**row) for row in ORDER_RESULTS])
+    keys = order_keys(ORDER_RESULTS)
     assert ("order_number", "ТЛ-000123") in keys
     assert ("document_number", "Д-77") in keys
     assert ("deal_id", "4711") in keys

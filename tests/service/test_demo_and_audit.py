@@ -16,7 +16,7 @@ def test_demo_statuses(tmp_path: Path) -> None:
     """The demo applies both samples and shows every receipt status."""
     report, _ = run_demo(tmp_path / "demo")
     assert [f.name for f in report.files] == ["orders_TMS_1.json", "orders_TMS_2.json"]
-    statuses = {row.status.value for f in report.files for row in f.rows}
+    statuses = {row["status"].value for f in report.files for row in f.rows}
     expected = {"updated", "unchanged", "pending", "suborder", "ignored", "error"}
     assert statuses == expected
 
