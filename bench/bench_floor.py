@@ -56,7 +56,9 @@ def floor_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:
         record = PackageRecord(
             package.package_id, loaded.sha256, "orders", "TMS", 1, "x", "applying"
         )
-        store.save_versions(record, "", version_rows(orders))
+        store.save_versions(
+            record, "", version_rows({order.ref: order for order in orders})
+        )
         stored = time.perf_counter()
         deals = _plan(orders, deal_ids)
         planned = time.perf_counter()

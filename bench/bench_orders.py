@@ -384,7 +384,7 @@ def state_floor(data: bytes) -> float:
     package = loaded.package
     orders = getattr(package, "orders", ())
     record = PackageRecord("p", "0" * 64, "orders", "TMS", 1, "orders_TMS_1.json", "")
-    rows = version_rows(orders)
+    rows = version_rows({order.ref: order for order in orders})
     with tempfile.TemporaryDirectory() as folder:
         store = OrdersStore(connect(Path(folder) / "state.sqlite3"))
         started = time.perf_counter()

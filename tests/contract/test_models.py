@@ -43,6 +43,7 @@ def test_order_values_normalized() -> None:
     assert isinstance(result.package, OrdersPackage)
     built = result.package.orders[0]
     assert built.ref == ORDER_REF
+    assert built.number == record["number"]
     assert built.document_number == "Д-17"
     assert built.parent_ref is None
     assert built.payment_status is PaymentStatus.PARTIALLY_PAID
@@ -54,17 +55,16 @@ def test_order_values_normalized() -> None:
 
 
 def test_constructed_equals_validated() -> None:
-    """The fast construction gives the same model as pydantic validation."""
+    """The fast construction gives the same package as pydantic validation."""
     result = load_package(encode(orders_package()), "o.json")
-    assert isinstance(result.package, OrdersPackage)
-    built = result.package.orders[0]
-    validated = Order.model_validate(built.model_dump())
-    assert built == validated
-    assert built.model_dump() == validated.model_dump()
-    assert built.model_fields_set == validated.model_fields_set
-    assert repr(built) == repr(validated)
     package = result.package
-    assert OrdersPackage.model_validate(package.model_dump()) == package
+    assert isinstance(package, OrdersPackage)
+    validated = OrdersPackage.model_validate(package.model_dump())
+    assert validated == package
+    assert validated.model_dump() == package.model_dump()
+    assert validated.model_fields_set == package.model_fields_set
+    assert repr(validated) == repr(package)
+    assert type(validated.orders[0]) is Order
 
 
 def test_models_frozen() -> None:
@@ -72,6 +72,8 @@ def test_models_frozen() -> None:
     result = load_package(encode(orders_package()), "o.json")
     assert isinstance(result.package, OrdersPackage)
     with pytest.raises(ValidationError):
+        result.package.number = 99  # type: ignore[misc]
+    with pytest.raises(AttributeError):
         result.package.orders[0].number = "changed"  # type: ignore[misc]
 
 

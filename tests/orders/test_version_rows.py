@@ -28,7 +28,7 @@ def _orders(*modified: str) -> tuple[Order, ...]:
 
 
 def _stored_texts(orders: tuple[Order, ...]) -> list[str]:
-    rows = jsonio.loads(jsonio.dumps(version_rows(orders)))
+    rows = jsonio.loads(jsonio.dumps(version_rows({o.ref: o for o in orders})))
     return [rows[order.ref][7] for order in orders]
 
 
