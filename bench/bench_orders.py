@@ -512,11 +512,10 @@ def plan_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:
                 outcome="applied",
                 rows=result.rows,
             )
-            # As FileProcessor does: the results while the last writes run,
-            # then the document once they are committed.
-            results = jsonio.indented_fragment(body["results"])
+            # As FileProcessor does: the document once the last writes are
+            # committed.
             runtime.orders.wait_for_writes()
-            jsonio.dumps({**body, "results": results}, indent=True)
+            jsonio.dumps(body, indent=True)
             done = time.perf_counter()
     return {
         "seconds": done - started,

@@ -30,15 +30,3 @@ def dumps(value: Any, *, indent: bool = False, sort_keys: bool = False) -> bytes
 def dumps_text(value: Any, *, indent: bool = False) -> str:
     """Serialize to a JSON string."""
     return dumps(value, indent=indent).decode("utf-8")
-
-
-def indented_fragment(value: Any, depth: int = 1) -> orjson.Fragment:
-    """Serialize ``value`` now, for ``dumps(..., indent=True)`` to embed at ``depth``.
-
-    orjson writes a fragment as it is. So each line break gets the two
-    spaces per level that the surrounding document's indentation adds. A
-    JSON string contains no raw line break, so every line break is orjson's.
-    The document's bytes are then the same as if ``value`` were in it.
-    """
-    text = dumps(value, indent=True)
-    return orjson.Fragment(text.replace(b"\n", b"\n" + b"  " * depth))

@@ -141,8 +141,8 @@ def apply_orders(
             for row in rollups
             if row["status"] == OrderStatus.PENDING
         ]
-        # These run while the receipt rows are built, and the caller
-        # serializes them; it then waits for the writes.
+        # SQLite stores these while the receipt rows are built. The caller
+        # waits for them before it composes the receipt.
         store.write_behind(
             [
                 outcome_statement(sub_outcomes.values()),

@@ -212,9 +212,7 @@ class FileProcessor:
             rows=result.rows,
         )
         outbox = self.runtime.outbox
-        # The results are serialized while the last state writes run on the
-        # writer thread; the receipt is composed once they are committed.
-        results = jsonio.indented_fragment(body["results"])
+        # The receipt is composed once the last state writes are committed.
         store.wait_for_writes()
 
         def answered(_: object) -> None:
@@ -224,7 +222,7 @@ class FileProcessor:
 
         reply = outbox.compose(
             "orders_receipt",
-            {**body, "results": results},
+            body,
             in_reply_to=record.package_id,
             record=answered,
         )
