@@ -165,7 +165,7 @@ class TopEvaluator:
             if deal_id in known
         }
         # In package order, without repeats.
-        missing = list(dict.fromkeys(n for n in counting.values() if n not in deals))
+        missing = [n for n in dict.fromkeys(counting.values()) if n not in deals]
         found: dict[str, list[FoundDeal]] = {}
         if missing:
             try:
@@ -183,10 +183,16 @@ class TopEvaluator:
             # state, as ``reads_statement`` keeps them in the database.
             stored = self.store.deal_states(d.deal_id for d in single.values())
             deals.update(single)
-            for number, deal in single.items():
-                prior = stored.get(deal.deal_id)
-                if prior is not None and prior.source == "sent":
-                    deals[number] = FoundDeal(deal.deal_id, prior)
+            sent = {
+                deal_id: state
+                for deal_id, state in stored.items()
+                if state.source == "sent"
+            }
+            if sent:
+                for number, deal in single.items():
+                    prior = sent.get(deal.deal_id)
+                    if prior is not None:
+                        deals[number] = FoundDeal(deal.deal_id, prior)
             self._read = single
         for top, number in counting.items():
             if number in deals:
@@ -265,7 +271,10 @@ class TopEvaluator:
         # months), and the tree gives equal values as one object, so each is
         # encoded once. The object's id is a cheaper key than its hash; the
         # entry keeps the object alive, so no other object takes that id.
+        # The changes are worked out once per desired and known values too,
+        # and the updates share them: nothing changes them once planned.
         states: dict[int, tuple[DealValues, DealState]] = {}
+        found: dict[tuple[int, str | None, str | None], dict[str, str | None]] = {}
         rollup = tree.rollup
         state_of = self.port.state_of
         for top, number in counting.items():
@@ -277,7 +286,11 @@ class TopEvaluator:
             if entry is None:
                 entry = states[id(values)] = (values, state_of(values))
             desired = entry[1]
-            changes = _changes(desired, deal.state)
+            known = deal.state
+            key = (id(values), known.payment_status_item, known.realization_date)
+            changes = found.get(key)
+            if changes is None:
+                changes = found[key] = _changes(desired, known)
             if changes:
                 planned[top] = PlannedUpdate(deal.deal_id, changes, desired)
             else:

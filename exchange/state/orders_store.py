@@ -6,6 +6,7 @@ The tables and their migrations are described in ``orders_schema.py``.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -39,6 +40,7 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
         # and the connection that the chain of writes shares.
         self._writes: BackgroundWrite | None = None
         self._writer: sqlite3.Connection | None = None
+        self._switch_interval = sys.getswitchinterval()
 
     # Packages and senders
 
@@ -272,6 +274,12 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
     def _writer_connection(self) -> sqlite3.Connection:
         if self._writer is None:
             self._writer = connect(self._path, any_thread=True)
+            # The writer thread takes the GIL back after each statement, and
+            # by default waits up to 5 ms for it while this thread runs
+            # Python. While the writes run, it waits 1 ms at most: a package
+            # of 100,000 orders took about 0.04 s less.
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._switch_interval, WRITER_SWITCH_INTERVAL))
         return self._writer
 
     @contextmanager
@@ -308,11 +316,16 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
+                sys.setswitchinterval(self._switch_interval)
 
     def transaction(self) -> transaction:
         """Group statements in one transaction, once pending writes are committed."""
         self.wait_for_writes()
         return transaction(self.conn)
+
+
+WRITER_SWITCH_INTERVAL = 0.001
+"""Longest wait of a thread for the GIL while background writes run, in seconds."""
 
 
 def _package_statements(record: PackageRecord, received_at: str) -> list[Statement]:
@@ -346,12 +359,14 @@ _ADVANCE_SENDER = (
 )
 # The rows come as one JSON object (?1) of ``VersionValues`` by ref, so the
 # ref is the key that json_each gives without parsing the row; the package's
-# sender, number and ID (?2 to ?4) are the same for every row.
+# sender, number and ID (?2 to ?4) are the same for every row. The object is
+# bound as the UTF-8 bytes that orjson wrote, and cast to text in SQLite:
+# from SQLite 3.45 the JSON functions read a BLOB as binary JSON (JSONB).
 _STORE_VERSIONS = (
     "REPLACE INTO orders (ref, parent_ref, document_number, fields,"
     " sender, package_number, package_id)"
     " SELECT key, value->>0, value->>2, value, ?2, ?3, ?4"
-    " FROM json_each(?1) ORDER BY 1"
+    " FROM json_each(CAST(?1 AS TEXT)) ORDER BY 1"
 )
 _FORGET_OUTCOMES = (
     "DELETE FROM order_outcomes WHERE ref IN (SELECT value FROM json_each(?))"

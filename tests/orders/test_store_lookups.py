@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from exchange.state.db import connect
 from exchange.state.deal_tables import cache_statement, reads_statement
 from exchange.state.order_reports import outcome_statement
 from exchange.state.orders_records import DealState, PackageRecord, VersionValues
-from exchange.state.orders_store import OrdersStore
+from exchange.state.orders_store import WRITER_SWITCH_INTERVAL, OrdersStore
 
 RECORD = PackageRecord("p-1", "0" * 64, "orders", "TMS", 7, "orders_TMS_7.json", "")
 
@@ -252,3 +253,19 @@ def test_write_behind_runs_now_without_versions(tmp_path: Path) -> None:
     other = connect(tmp_path / "state.sqlite3")
     rows = other.execute("SELECT document_number, deal_id FROM deal_cache").fetchall()
     assert [tuple(row) for row in rows] == [("1", 5)]
+
+
+def test_switch_interval_lowered_while_writes_run(tmp_path: Path) -> None:
+    """The GIL is handed over within 1 ms while the writes run, then as before."""
+    store = OrdersStore(connect(tmp_path / "state.sqlite3"))
+    before = sys.getswitchinterval()
+    assert before > WRITER_SWITCH_INTERVAL
+
+    store.save_versions(
+        RECORD, "2026-12-04T10:00:00+00:00", dict([_version("a", None, "1")])
+    )
+    during = sys.getswitchinterval()
+    store.wait_for_writes()
+
+    assert during == WRITER_SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before
