@@ -229,6 +229,7 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
             self._writes = self._write_versions(record, received_at, rows, replaced)
         except BaseException:
             self.conn.execute("COMMIT")
+            self._close_writer()
             raise
 
     def write_behind(self, statements: Sequence[Statement]) -> None:
@@ -282,6 +283,12 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
             sys.setswitchinterval(min(self._switch_interval, WRITER_SWITCH_INTERVAL))
         return self._writer
 
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            sys.setswitchinterval(self._switch_interval)
+
     @contextmanager
     def writes_ended_on_error(self) -> Iterator[None]:
         """Wait for the queued writes when the block raises, then raise again.
@@ -313,10 +320,7 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
             pending.wait()
         finally:
             self.conn.execute("COMMIT")
-            if self._writer is not None:
-                self._writer.close()
-                self._writer = None
-                sys.setswitchinterval(self._switch_interval)
+            self._close_writer()
 
     def transaction(self) -> transaction:
         """Group statements in one transaction, once pending writes are committed."""

@@ -12,6 +12,7 @@ import pytest
 
 from exchange.contract.enums import PaymentStatus
 from exchange.errors import StateError
+from exchange.state import orders_store
 from exchange.state.db import connect
 from exchange.state.deal_tables import cache_statement, reads_statement
 from exchange.state.order_reports import outcome_statement
@@ -269,3 +270,25 @@ def test_switch_interval_lowered_while_writes_run(tmp_path: Path) -> None:
 
     assert during == WRITER_SWITCH_INTERVAL
     assert sys.getswitchinterval() == before
+
+
+def test_switch_interval_restored_when_writes_fail_to_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer thread that cannot start leaves the store usable, as before."""
+    store = OrdersStore(connect(tmp_path / "state.sqlite3"))
+    before = sys.getswitchinterval()
+
+    def no_thread(*_: object, **__: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(orders_store, "BackgroundWrite", no_thread)
+    with pytest.raises(RuntimeError):
+        store.save_versions(
+            RECORD, "2026-12-04T10:00:00+00:00", dict([_version("a", None, "1")])
+        )
+
+    assert sys.getswitchinterval() == before
+    with store.transaction():
+        store.execute_all([cache_statement({"Д-1": 11})])
+    assert store.cached_deals(["Д-1"]) == {"Д-1": 11}
