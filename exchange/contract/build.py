@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
+from operator import itemgetter
 from typing import Any, Final, TypeVar
 
 from exchange.contract.enums import PackageKind
@@ -150,10 +151,20 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
     orders: list[Order] = []
     append = orders.append
     for raw in records:
+        # The required fields in one call; the schema proved they are there.
+        (
+            ref_raw,
+            number,
+            date_raw,
+            document_number,
+            parent_raw,
+            status_raw,
+            realization_raw,
+        ) = _REQUIRED_ORDER_FIELDS(raw)
+
         # The inline form of parse_required_date_time() for a local time
         # after the day of the empty date, at half the cost of the call.
         # Other forms, that day and errors take the call.
-        date_raw = raw["date"]
         parsed: datetime | None
         date_value: Any
         try:
@@ -189,25 +200,21 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
                     modified_value = invalid
                     failed = True
 
-        realization_raw = raw["realization_date"]
         try:
             realization_value = dates[realization_raw]
         except KeyError:
             realization_value = _cached(dates, realization_raw, parse_date)
 
-        status_raw = raw["payment_status"]
         try:
             status_value = statuses[status_raw]
         except KeyError:
             status_value = _cached(statuses, status_raw, parse_payment_status)
 
-        parent_raw = raw["parent_ref"]
         try:
             parent_value = parents[parent_raw]
         except KeyError:
             parent_value = _cached(parents, parent_raw, parse_reference)
 
-        document_number = raw["document_number"]
         if document_number is not None:
             document_number = document_number.strip() or None
 
@@ -216,8 +223,8 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
             new(
                 Order,
                 (
-                    raw["ref"].lower(),
-                    raw["number"],
+                    ref_raw.lower(),
+                    number,
                     date_value,
                     document_number,
                     parent_value,
@@ -236,6 +243,15 @@ def _orders(builder: _Builder, records: list[dict[str, Any]]) -> tuple[Order, ..
     return tuple(orders)
 
 
+_REQUIRED_ORDER_FIELDS: Final = itemgetter(
+    "ref",
+    "number",
+    "date",
+    "document_number",
+    "parent_ref",
+    "payment_status",
+    "realization_date",
+)
 # Naive because it is compared with the naive result of fromisoformat().
 _DAY_AFTER_EMPTY_DATE: Final = datetime(1, 1, 2)  # noqa: DTZ001
 _INVALID = object()
