@@ -11,7 +11,7 @@ from exchange.state.orders_records import VersionValues
 
 
 def version_rows(orders: Mapping[str, Order]) -> dict[str, VersionValues]:
-    """Return the stored fields of ``orders``, given by ref, by ref.
+    """Return the stored fields of each order of ``orders`` (by ref), by ref.
 
     Built straight from the contract's models, without a ``StoredOrder`` per
     order: a package may carry 100,000 of them. The date, the payment

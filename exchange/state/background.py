@@ -1,4 +1,4 @@
-"""One write transaction run by a thread on a connection of the writes' own.
+"""One write transaction, run by a thread of its own on the writer connection.
 
 Python's ``sqlite3`` releases the GIL while SQLite executes a statement, so a
 single statement that does much work in SQLite (such as an ``INSERT ...

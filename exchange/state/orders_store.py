@@ -181,7 +181,7 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
         """
         result: dict[str, list[str]] = {}
         # One query with the numbers bound as a JSON array. The partial index
-        # orders_top_number holds the numbers of top-level orders, whose
+        # orders_top_number contains the numbers of top-level orders, whose
         # condition is repeated here; INDEXED BY makes sure it is the one
         # used. Deletion mark and posted are read from the fields of the
         # few orders found (``VersionValues``).
@@ -329,7 +329,7 @@ class OrdersStore(DealTables, OrderReports, ReceiptQueues):
 
 
 WRITER_SWITCH_INTERVAL = 0.001
-"""Longest wait of a thread for the GIL while background writes run, in seconds."""
+"""Maximum wait of a thread for the GIL while background writes run, in seconds."""
 
 
 def _package_statements(record: PackageRecord, received_at: str) -> list[Statement]:
@@ -362,10 +362,11 @@ _ADVANCE_SENDER = (
     " SET last_number = max(last_number, excluded.last_number)"
 )
 # The rows come as one JSON object (?1) of ``VersionValues`` by ref, so the
-# ref is the key that json_each gives without parsing the row; the package's
+# ref is the key that json_each gives without parsing the row. The package's
 # sender, number and ID (?2 to ?4) are the same for every row. The object is
-# bound as the UTF-8 bytes that orjson wrote, and cast to text in SQLite:
-# from SQLite 3.45 the JSON functions read a BLOB as binary JSON (JSONB).
+# bound as the UTF-8 bytes that orjson wrote and cast to text in SQLite,
+# because the JSON functions of SQLite 3.45 and later may read a BLOB as
+# binary JSON (JSONB).
 _STORE_VERSIONS = (
     "REPLACE INTO orders (ref, parent_ref, document_number, fields,"
     " sender, package_number, package_id)"
