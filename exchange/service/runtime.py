@@ -25,7 +25,7 @@ from exchange.bitrix24 import (
 )
 from exchange.config import Settings
 from exchange.contract.load import ContractSettings
-from exchange.errors import ConfigError, LockedError
+from exchange.errors import ConfigError, LockedError, TransportError
 from exchange.outbox.delivery import Outbox
 from exchange.state.db import connect
 from exchange.state.orders_store import OrdersStore
@@ -46,8 +46,13 @@ log = logging.getLogger(__name__)
 class Runtime:
     """The opened resources of one run; close it (or use ``with``) when done."""
 
-    def __init__(self, settings: Settings, *, lock: bool = True) -> None:
+    def __init__(
+        self, settings: Settings, *, lock: bool = True, upgrades: bool | None = None
+    ) -> None:
         self.settings = settings
+        # Only the holder of the instance lock upgrades the state's tables,
+        # unless the state is a scratch copy of the caller's own.
+        self._upgrades = lock if upgrades is None else upgrades
         self._lock: FileLock | None = None
         self._closers: list[object] = []
         if lock:
@@ -100,7 +105,7 @@ class Runtime:
     @cached_property
     def conn(self) -> sqlite3.Connection:
         """The state database."""
-        return connect(self.settings.paths.state)
+        return connect(self.settings.paths.state, upgrades=self._upgrades)
 
     @cached_property
     def orders(self) -> OrdersStore:
@@ -143,7 +148,7 @@ class Runtime:
             self._closers.append(inbox)
             return inbox
         folder = self.settings.paths.inbox
-        folder.mkdir(parents=True, exist_ok=True)
+        _make_folder(folder, "[paths] inbox")
         return LocalInbox(folder, settle_seconds=settle)
 
     @cached_property
@@ -154,7 +159,7 @@ class Runtime:
             self._closers.append(outbox)
             return outbox
         folder = self.settings.paths.outbox
-        folder.mkdir(parents=True, exist_ok=True)
+        _make_folder(folder, "[paths] outbox")
         return LocalOutbox(folder)
 
     @cached_property
@@ -242,6 +247,17 @@ class Runtime:
             self.settings.bitrix24.payment_status_items or None,
             self.settings.onec.zone,
         )
+
+
+def _make_folder(folder: Path, setting: str) -> None:
+    """Create ``folder`` if missing, or raise ``TransportError`` naming ``setting``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TransportError(
+            f"cannot use the folder {folder} ({setting}): {exc.strerror or exc}; "
+            "make it a folder the service user can write to, or change the setting"
+        ) from exc
 
 
 def state_exists(settings: Settings) -> bool:

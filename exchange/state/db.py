@@ -23,12 +23,26 @@ Migration = str
 """One SQL script, run in a transaction with the version bump."""
 
 
-def connect(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
+class StateConnection(sqlite3.Connection):
+    """A connection to the state database that knows whether it may upgrade it."""
+
+    upgrades = True
+    """Whether ``migrate`` may change tables that an older release created.
+
+    Only a process that holds the instance lock may: another process of an
+    older release may be running, and would fail on the changed tables.
+    """
+
+
+def connect(
+    path: Path, *, any_thread: bool = False, upgrades: bool = True
+) -> sqlite3.Connection:
     """Open the state database in WAL mode with foreign keys enforced.
 
     The connection runs in autocommit mode: each caller groups its statements
     with ``with transaction(conn):`` so that a crash leaves whole steps only.
-    With ``any_thread``, threads may use it in turn, never at once.
+    With ``any_thread``, threads may use it in turn, never at once. Without
+    ``upgrades``, ``migrate`` creates missing tables but changes no others.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +51,9 @@ def connect(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
             isolation_level=None,
             timeout=30.0,
             check_same_thread=not any_thread,
+            factory=StateConnection,
         )
+        conn.upgrades = upgrades
         conn.row_factory = sqlite3.Row
         # 16 KiB pages for a new database (SQLite's default is 4 KiB): a
         # package of 100,000 orders writes about 100 MB of rows, and larger
@@ -78,6 +94,16 @@ def migrate(
         raise StateError(
             f"the state database has {component} schema version {current}, newer "
             f"than this release knows ({len(migrations)}); upgrade the service"
+        )
+    if 0 < current < len(migrations) and not getattr(conn, "upgrades", True):
+        path = conn.execute("PRAGMA database_list").fetchone()[2]
+        raise StateError(
+            f"the state database {path} has {component} schema version {current}, "
+            f"from an older release, and this release uses {len(migrations)}; "
+            "this command does not upgrade it. Stop the service (an older "
+            "release may still be running), then start it again or run "
+            "`exchange run --once`: both upgrade the database under the "
+            "instance lock"
         )
     for version in range(current + 1, len(migrations) + 1):
         log.info("migrating %s tables to version %d", component, version)

@@ -11,8 +11,11 @@ from click.testing import CliRunner
 
 from exchange import __version__
 from exchange.cli.main import cli
-from exchange.state.db import connect
+from exchange.config.loader import load_settings
+from exchange.service.runtime import Runtime
+from exchange.state.db import connect, migrate
 from exchange.state.orders_records import PackageRecord
+from exchange.state.orders_schema import MIGRATIONS
 from exchange.state.orders_store import OrdersStore
 from tests.cli.workspace import invoke, write_config
 
@@ -173,3 +176,51 @@ def test_status_empty_sections_one_line(tmp_path: Path) -> None:
     assert "number" not in result.stdout
     assert "sender" not in result.stdout
     assert "shown" not in result.stdout
+
+
+def test_status_leaves_older_schema_to_lock_holder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`status` refuses to upgrade an older state; a run under the lock does."""
+    config = write_config(tmp_path)
+    state = tmp_path / "state" / "exchange.sqlite3"
+    conn = connect(state)
+    migrate(conn, "orders", MIGRATIONS[:5])
+    conn.close()
+
+    result = invoke(config, "http://127.0.0.1:9/rest/1/x/", "status")
+
+    assert result.exit_code == 3, result.output
+    assert "orders schema version 5, from an older release" in result.output
+    assert "this command does not upgrade it" in result.output
+    assert _orders_version(state) == 5
+
+    monkeypatch.setenv("EXCHANGE_BITRIX24__WEBHOOK_URL", "http://127.0.0.1:9/rest/1/x/")
+    with Runtime(load_settings(config)) as runtime:
+        runtime.orders.count_reports()
+    assert _orders_version(state) == len(MIGRATIONS)
+
+
+def _orders_version(state: Path) -> int:
+    conn = connect(state)
+    try:
+        row = conn.execute(
+            "SELECT version FROM schema_versions WHERE component = 'orders'"
+        ).fetchone()
+    finally:
+        conn.close()
+    return int(row[0])
+
+
+def test_outbox_path_that_is_a_file(tmp_path: Path) -> None:
+    """An outbox setting naming a file gives a one-line problem and code 3."""
+    config = write_config(tmp_path)
+    (tmp_path / "outbox").write_text("not a folder")
+
+    result = invoke(config, "http://127.0.0.1:9/rest/1/x/", "run", "--once")
+
+    assert result.exit_code == 3, result.output
+    assert f"cannot use the folder {tmp_path / 'outbox'} ([paths] outbox)" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
