@@ -73,7 +73,10 @@ def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) ->
         if rows:
             out.print(table)
         if len(rows) < len(outcome.rows):
-            left_out = format_count(len(outcome.rows) - len(rows), "more order")
+            # "More" only where some orders were listed above.
+            left_out = format_count(
+                len(outcome.rows) - len(rows), "more order" if rows else "order"
+            )
             out.print(
                 f"{left_out} not listed here; the receipt "
                 f"{shown(outcome.reply)} lists every order"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from exchange.cli.context import AppContext
-from exchange.cli.output import print_outcomes, print_run_report
+from exchange.cli.output import print_outcomes, print_run_report, shown
 
 
 @click.command("run")
@@ -38,10 +38,14 @@ def command(app: AppContext, *, once: bool, dry_run: bool) -> None:
             raise click.UsageError("--dry-run needs --once")
         from exchange.service.dry_run import dry_run_files, inbox_files
 
-        files = inbox_files(settings)
+        files, waiting = inbox_files(settings)
         outcomes, folder, retry_code = dry_run_files(settings, files, retry=True)
         if not files:
             click.echo("dry run: the inbox has no complete file")
+        for name in waiting:
+            click.echo(
+                f"dry run: {shown(name)}: still being written; left for the next run"
+            )
         print_outcomes(outcomes, dry_run=True)
         if folder is None:
             click.echo("dry run: nothing was changed and nothing would be sent")

@@ -9,6 +9,7 @@ Nothing else changes: no state, no package number, no file in the inbox.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sqlite3
 import tempfile
@@ -21,12 +22,14 @@ from typing import Any
 from exchange import jsonio
 from exchange.config import Settings
 from exchange.errors import ConfigError
-from exchange.logs import dry_run_logging
+from exchange.logs import dry_run_logging, escape_control
 from exchange.orders.bitrix_port import DryRunDealPort
 from exchange.service.file_endings import FileOutcome
 from exchange.service.files import FileProcessor
 from exchange.service.runtime import Runtime
 from exchange.transport import LocalInbox
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -56,7 +59,8 @@ def scratch_runtime(settings: Settings) -> Iterator[Runtime]:
                 "outbox": settings.outbox.model_copy(update={"target": "local"}),
             }
         )
-        runtime = Runtime(scratch, lock=False)
+        # The scratch copy is this run's own, so it may be upgraded.
+        runtime = Runtime(scratch, lock=False, upgrades=True)
         try:
             yield runtime
         finally:
@@ -124,8 +128,13 @@ def _retry_pending(
     return report.exit_code, plan
 
 
-def inbox_files(settings: Settings) -> list[tuple[str, bytes]]:
-    """Read the complete files of the local inbox without taking them."""
+def inbox_files(settings: Settings) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """Read the complete files of the local inbox without taking them.
+
+    Files still being written are waited for as ``run --once`` waits, for
+    up to the settle time. Returns the files (name, bytes) and the names of
+    those still being written then.
+    """
     if settings.inbox.source != "local":
         raise ConfigError(
             "a dry run of the SFTP inbox would claim its files; copy a file here "
@@ -134,9 +143,16 @@ def inbox_files(settings: Settings) -> list[tuple[str, bytes]]:
     if not settings.paths.inbox.exists():
         # A real run creates the folder. A dry run creates nothing, and an
         # inbox that does not exist yet contains no file.
-        return []
-    inbox = LocalInbox(
-        settings.paths.inbox, settle_seconds=settings.inbox.settle_seconds
-    )
+        return [], []
+    settle = settings.inbox.settle_seconds
+    inbox = LocalInbox(settings.paths.inbox, settle_seconds=settle)
     polled = inbox.poll()
-    return [(item.name, inbox.read(item)) for item in polled.ready]
+    if polled.waiting:
+        log.info(
+            "dry run: waiting up to %s s for files still being written: %s",
+            settle,
+            ", ".join(escape_control(name) for name in polled.waiting),
+        )
+        polled = inbox.wait_settled()
+    files = [(item.name, inbox.read(item)) for item in polled.ready]
+    return files, list(polled.waiting)

@@ -257,3 +257,22 @@ def test_large_file_lists_problems_only(
     assert "LOST" in result.output
     assert "O201" not in result.output
     assert "55 more orders not listed here; the receipt" in result.output
+
+
+def test_large_file_without_problems_lists_none(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A file of more than 50 orders, all applied, counts them without "more"."""
+    deals = {201 + index: f"ТЛ-{201 + index}" for index in range(51)}
+    service = exchange_factory(small_portal(deals))
+    service.put(
+        package(1, [order(f"O{deal_id}", number) for deal_id, number in deals.items()])
+    )
+    config = _config(service)
+
+    result = _invoke(service, config, "run", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert "O201" not in result.output
+    assert "51 orders not listed here; the receipt" in result.output
+    assert "more order" not in result.output
