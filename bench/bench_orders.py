@@ -512,10 +512,12 @@ def plan_once(data: bytes, deal_ids: dict[str, int]) -> dict[str, float]:
                 outcome="applied",
                 rows=result.rows,
             )
-            # As FileProcessor does: the document once the last writes are
-            # committed.
+            # As FileProcessor does: the results while the last writes run,
+            # the document with its envelope once they are committed.
+            body_json = jsonio.dumps(body, indent=True)
             runtime.orders.wait_for_writes()
-            jsonio.dumps(body, indent=True)
+            envelope = {"format": "tms-b24-exchange", "version": 1, "number": 1}
+            jsonio.merged_objects(jsonio.dumps(envelope, indent=True), body_json)
             done = time.perf_counter()
     return {
         "seconds": done - started,

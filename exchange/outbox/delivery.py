@@ -66,7 +66,7 @@ class Outbox:
     def compose(
         self,
         kind: str,
-        body: dict[str, Any],
+        body: dict[str, Any] | bytes,
         *,
         in_reply_to: str = "",
         keys: Sequence[tuple[str, str]] = (),
@@ -74,7 +74,10 @@ class Outbox:
     ) -> OutgoingPackage:
         """Number a package, store it for delivery and return it.
 
-        ``keys`` are journal search keys recorded when it is delivered.
+        ``body`` holds the package's fields besides the envelope: a dict, or
+        the bytes that ``jsonio.dumps(body, indent=True)`` wrote, which a
+        caller may serialize before it waits for the state. ``keys`` are
+        journal search keys recorded when it is delivered.
         NOTE: they are kept in memory only. A package queued before a crash
         and delivered by the next process is found only by its package ids.
         ``record``, when given, runs inside the transaction that queues the
@@ -85,8 +88,11 @@ class Outbox:
         with transaction(self.store.conn):
             number = self.store.next_number(self.node)
             document = envelope(kind, self.node, number, now, self.zone)
-            document.update(body)
-            data = jsonio.dumps(document, indent=True)
+            if isinstance(body, bytes):
+                data = jsonio.merged_objects(jsonio.dumps(document, indent=True), body)
+            else:
+                document.update(body)
+                data = jsonio.dumps(document, indent=True)
             package = OutgoingPackage(
                 sender=self.node,
                 number=number,

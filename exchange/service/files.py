@@ -212,7 +212,9 @@ class FileProcessor:
             rows=result.rows,
         )
         outbox = self.runtime.outbox
-        # The receipt is composed once the last state writes are committed.
+        # The results are serialized while the last state writes run, and the
+        # receipt is composed once they are committed.
+        body_json = jsonio.dumps(body, indent=True)
         store.wait_for_writes()
 
         def answered(_: object) -> None:
@@ -222,7 +224,7 @@ class FileProcessor:
 
         reply = outbox.compose(
             "orders_receipt",
-            body,
+            body_json,
             in_reply_to=record.package_id,
             record=answered,
         )
