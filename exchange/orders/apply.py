@@ -12,6 +12,7 @@ import logging
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import attrgetter
 from typing import cast
 
 from exchange.bitrix24.errors import Bitrix24Error
@@ -53,6 +54,11 @@ class OrdersResult:
     stopped: Bitrix24Error | None = None
 
 
+_REF = attrgetter("ref")
+_NUMBER = attrgetter("number")
+_DOCUMENT_NUMBER = attrgetter("document_number")
+
+
 def _version(stored: StoredOrder) -> VersionKey:
     modified = (
         datetime.fromisoformat(stored.modified_at) if stored.modified_at else None
@@ -86,9 +92,12 @@ def apply_orders(
         if not problem.keeps_order:
             errors.setdefault(problem.index, []).append(problem.message)
     orders = package.orders
-    incoming = {
-        order.ref: order for index, order in enumerate(orders) if index not in errors
-    }
+    # attrgetter reads a column of the orders at C speed.
+    incoming = (
+        {order.ref: order for index, order in enumerate(orders) if index not in errors}
+        if errors
+        else dict(zip(map(_REF, orders), orders, strict=True))
+    )
     previous = store.orders(incoming)
     resumed = store.package(record.package_id) is not None
     # With no stored version, every valid order is newer.
@@ -130,7 +139,7 @@ def apply_orders(
             )
 
         sub_outcomes = sub_order_outcomes(accepted, scope.tree, scope.numbers, outcomes)
-        own = {order.ref for order in orders}
+        own = set(map(_REF, orders))
         rollups = [
             rollup_row(top, scope.numbers, scope.tree, outcomes[top])
             for top in sorted(scope.family_tops - own)
@@ -259,7 +268,7 @@ def _affected(
     Reads the state as it was before the package: the package's own orders
     come from ``accepted``, and replace their stored versions.
     """
-    numbers = {ref: order.number for ref, order in accepted.items()}
+    numbers = dict(zip(accepted, map(_NUMBER, accepted.values()), strict=True))
     known: dict[str, Facts] = load_with_ancestors(
         store,
         dict(accepted),
@@ -319,7 +328,7 @@ def _number_owners(
     versions counted instead. The second value lists the stored tops of
     other packages that carry a changed number.
     """
-    changed = {order.document_number for order in accepted.values()}
+    changed = set(map(_DOCUMENT_NUMBER, accepted.values()))
     changed.update(stored.facts.document_number for stored in previous.values())
     changed.discard(None)
     changed.discard("")
