@@ -8,23 +8,31 @@ from pathlib import Path
 
 import pytest
 
+from exchange.config import Settings
 from exchange.config.loader import load_settings
 from exchange.service.dry_run import inbox_files
 from tests.cli.workspace import write_config
+
+
+def _settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settle_seconds: float
+) -> Settings:
+    """Return settings whose inbox, created here, settles after ``settle_seconds``."""
+    monkeypatch.setenv("EXCHANGE_BITRIX24__WEBHOOK_URL", "http://127.0.0.1:9/rest/1/x/")
+    config = write_config(tmp_path, inbox={"settle_seconds": settle_seconds})
+    (tmp_path / "inbox").mkdir()
+    return load_settings(config)
 
 
 def test_dry_run_waits_for_file_being_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file changed just now is read once it has settled, not left out."""
-    monkeypatch.setenv("EXCHANGE_BITRIX24__WEBHOOK_URL", "http://127.0.0.1:9/rest/1/x/")
-    config = write_config(tmp_path, inbox={"settle_seconds": 0.5})
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "orders_TMS_1.json").write_bytes(b"{}")
+    settings = _settings(tmp_path, monkeypatch, 0.5)
+    (tmp_path / "inbox" / "orders_TMS_1.json").write_bytes(b"{}")
 
     started = time.monotonic()
-    files, waiting = inbox_files(load_settings(config))
+    files, waiting = inbox_files(settings)
 
     assert files == [("orders_TMS_1.json", b"{}")]
     assert waiting == []
@@ -35,11 +43,8 @@ def test_dry_run_names_file_still_changing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file that grows for longer than the settle time is named, not read."""
-    monkeypatch.setenv("EXCHANGE_BITRIX24__WEBHOOK_URL", "http://127.0.0.1:9/rest/1/x/")
-    config = write_config(tmp_path, inbox={"settle_seconds": 0.3})
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    growing = inbox / "orders_TMS_2.json"
+    settings = _settings(tmp_path, monkeypatch, 0.3)
+    growing = tmp_path / "inbox" / "orders_TMS_2.json"
     growing.write_bytes(b"{")
     done = threading.Event()
 
@@ -51,7 +56,7 @@ def test_dry_run_names_file_still_changing(
     writer = threading.Thread(target=keep_writing)
     writer.start()
     try:
-        files, waiting = inbox_files(load_settings(config))
+        files, waiting = inbox_files(settings)
     finally:
         done.set()
         writer.join()
