@@ -24,7 +24,7 @@ Migration = str
 
 
 class StateConnection(sqlite3.Connection):
-    """A connection to the state database that knows whether it may upgrade it."""
+    """A connection to the state database, marked with whether it may upgrade it."""
 
     upgrades = True
     """Whether ``migrate`` may change tables that an older release created.

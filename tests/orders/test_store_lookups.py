@@ -67,7 +67,7 @@ def test_duplicate_keys_give_one_row(store: OrdersStore) -> None:
     assert set(store.stored_below(["a", "a"], skip=())) == {"c", "d"}
 
 
-def test_counting_tops_leave_out_deleted_unposted_and_sub_orders(
+def test_counting_tops_skip_excluded_orders(
     tmp_path: Path,
 ) -> None:
     """Only posted top-level orders without a deletion mark count for a number."""
