@@ -54,6 +54,13 @@ def print_outcomes(outcomes: Sequence[FileOutcome], *, dry_run: bool = False) ->
             + (f" ({counts})" if counts else "")
             + (f"; {reply} {shown(outcome.reply)}" if outcome.reply else "")
         )
+        if outcome.followups:
+            written = "would write" if dry_run else "wrote"
+            out.print(
+                f"{shown(outcome.name)}: {written} "
+                f"{format_count(outcome.followups, 'follow-up receipt')} "
+                "for earlier packages"
+            )
         if not outcome.rows:
             continue
         table = Table(show_header=True, header_style="bold")

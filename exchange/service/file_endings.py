@@ -40,6 +40,8 @@ class FileOutcome:
     reply: str = ""
     problem: str = ""
     """The cause of the pending orders of an applied file (Bitrix24's failure)."""
+    followups: int = 0
+    """Follow-up receipts for earlier packages written while applying the file."""
 
 
 def answer_duplicate(

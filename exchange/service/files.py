@@ -228,7 +228,7 @@ class FileProcessor:
             in_reply_to=record.package_id,
             record=answered,
         )
-        _, followup_errors = self.write_followups()
+        followups, followup_errors = self.write_followups()
         outbox.deliver()
         counts = {
             status.value: count
@@ -258,6 +258,7 @@ class FileProcessor:
             result.rows,
             reply.name,
             problem=str(result.stopped) if result.stopped is not None else "",
+            followups=followups,
         )
 
     def _finish_answered(

@@ -276,3 +276,21 @@ def test_large_file_without_problems_lists_none(
     assert "O201" not in result.output
     assert "51 orders not listed here; the receipt" in result.output
     assert "more order" not in result.output
+
+
+def test_run_names_followups_of_a_file(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A file that settles an earlier package's order says it wrote its follow-up."""
+    service = exchange_factory(small_portal({201: "ТЛ-201"}))
+    config = _config(service)
+    service.put(package(1, [order("SUB", parent="TOP", status="ОплаченПолностью")]))
+    first = _invoke(service, config, "run", "--once")
+    assert first.exit_code == 0, first.output
+    assert "follow-up" not in first.output
+
+    service.put(package(2, [order("TOP", "ТЛ-201")]))
+    result = _invoke(service, config, "run", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert "wrote 1 follow-up receipt for earlier packages" in result.output
