@@ -7,6 +7,7 @@ the retries and the export that depend on them.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -121,6 +122,19 @@ def process_inbox(
             if exc.exit_code >= EXIT_UNAVAILABLE or exc.transient:
                 return
             continue
+        except sqlite3.Error as exc:
+            # The state database failed, not the file: every file would meet
+            # the same error, so this one stays in the inbox for the next run.
+            log.exception(
+                "processing %s stopped: the state database failed",
+                escape_control(item.name),
+            )
+            report.problems.append(
+                f"{item.name}: the state database failed ({exc}); the file stays "
+                "in the inbox, and the next run takes it again"
+            )
+            report.raise_code(EXIT_UNAVAILABLE)
+            return
         except Exception as exc:
             if data is None:
                 raise

@@ -690,3 +690,31 @@ def test_no_update_before_state_committed(
 
     assert service.run().exit_code == 0
     assert seen == [(2, 2)]
+
+
+def test_state_database_failure_keeps_file(
+    small_portal: PortalFactory, exchange_factory: ExchangeFactory
+) -> None:
+    """A failing state database leaves the file in the inbox, with no rejection."""
+    service = exchange_factory(small_portal({201: "ТЛ-201"}))
+    name = service.put(package(1, [order("A", "ТЛ-201", status="ОплаченПолностью")]))
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OrdersStore, "save_versions", failing)
+        report = service.run()
+
+    assert report.exit_code == 3
+    assert any(
+        "the state database failed (disk I/O error)" in p for p in report.problems
+    )
+    assert (service.inbox / name).exists()
+    assert service.receipts() == []
+    assert service.update_calls() == 0
+
+    assert service.run().exit_code == 0
+    (receipt,) = service.new_receipts()
+    assert rows_by_number(receipt)["A"]["status"] == "updated"
+    assert not (service.inbox / name).exists()
