@@ -257,7 +257,7 @@ def test_write_behind_runs_now_without_versions(tmp_path: Path) -> None:
 
 
 def test_switch_interval_lowered_while_writes_run(tmp_path: Path) -> None:
-    """The GIL is handed over within 1 ms while the writes run, then as before."""
+    """The GIL is handed over sooner while the writes run, then as before."""
     store = OrdersStore(connect(tmp_path / "state.sqlite3"))
     before = sys.getswitchinterval()
     assert before > WRITER_SWITCH_INTERVAL
@@ -268,7 +268,7 @@ def test_switch_interval_lowered_while_writes_run(tmp_path: Path) -> None:
     during = sys.getswitchinterval()
     store.wait_for_writes()
 
-    assert during == WRITER_SWITCH_INTERVAL
+    assert during == pytest.approx(WRITER_SWITCH_INTERVAL)
     assert sys.getswitchinterval() == before
 
 
