@@ -9,7 +9,6 @@ Nothing else changes: no state, no package number, no file in the inbox.
 
 from __future__ import annotations
 
-import logging
 import shutil
 import sqlite3
 import tempfile
@@ -22,14 +21,12 @@ from typing import Any
 from exchange import jsonio
 from exchange.config import Settings
 from exchange.errors import ConfigError
-from exchange.logs import dry_run_logging, escape_control
+from exchange.logs import dry_run_logging
 from exchange.orders.bitrix_port import DryRunDealPort
 from exchange.service.file_endings import FileOutcome
 from exchange.service.files import FileProcessor
 from exchange.service.runtime import Runtime
 from exchange.transport import LocalInbox
-
-log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -144,15 +141,10 @@ def inbox_files(settings: Settings) -> tuple[list[tuple[str, bytes]], list[str]]
         # A real run creates the folder. A dry run creates nothing, and an
         # inbox that does not exist yet contains no file.
         return [], []
+    from exchange.service.run_once import poll_settled
+
     settle = settings.inbox.settle_seconds
     inbox = LocalInbox(settings.paths.inbox, settle_seconds=settle)
-    polled = inbox.poll()
-    if polled.waiting:
-        log.info(
-            "dry run: waiting up to %s s for files still being written: %s",
-            settle,
-            ", ".join(escape_control(name) for name in polled.waiting),
-        )
-        polled = inbox.wait_settled()
+    polled = poll_settled(inbox, settle)
     files = [(item.name, inbox.read(item)) for item in polled.ready]
     return files, list(polled.waiting)

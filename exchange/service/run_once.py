@@ -27,7 +27,7 @@ from exchange.service.file_endings import FileOutcome
 from exchange.service.files import FileProcessor, PortFactory
 from exchange.service.ordering import application_order
 from exchange.service.runtime import Runtime
-from exchange.transport import wait_settled
+from exchange.transport import PollResult, Source, wait_settled
 from exchange.transport.names import READY_SUFFIX
 
 log = logging.getLogger(__name__)
@@ -89,14 +89,7 @@ def process_inbox(
         report.raise_code(EXIT_UNAVAILABLE)
         return
     try:
-        polled = source.poll()
-        if wait and polled.waiting:
-            log.info(
-                "waiting up to %s s for files still being written: %s",
-                settle,
-                ", ".join(escape_control(name) for name in polled.waiting),
-            )
-            polled = wait_settled(source, settle)
+        polled = poll_settled(source, settle) if wait else source.poll()
     except TransportError as exc:
         log.error("the inbox cannot be read: %s", exc)
         report.problems.append(str(exc))
@@ -155,6 +148,19 @@ def process_inbox(
 
 
 _announced_waiting: set[str] = set()
+
+
+def poll_settled(source: Source, settle: float) -> PollResult:
+    """Poll ``source``, waiting up to ``settle`` seconds for files being written."""
+    polled = source.poll()
+    if polled.waiting:
+        log.info(
+            "waiting up to %s s for files still being written: %s",
+            settle,
+            ", ".join(escape_control(name) for name in polled.waiting),
+        )
+        polled = wait_settled(source, settle)
+    return polled
 
 
 def _log_waiting(names: list[str]) -> None:

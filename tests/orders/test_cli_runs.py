@@ -281,7 +281,7 @@ def test_large_file_without_problems_lists_none(
 def test_run_names_followups_of_a_file(
     small_portal: PortalFactory, exchange_factory: ExchangeFactory
 ) -> None:
-    """A file that settles an earlier package's order says it wrote its follow-up."""
+    """A file that settles an earlier package's order prints its follow-up."""
     service = exchange_factory(small_portal({201: "ТЛ-201"}))
     config = _config(service)
     service.put(package(1, [order("SUB", parent="TOP", status="ОплаченПолностью")]))
